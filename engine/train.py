@@ -1,0 +1,344 @@
+"""The training loop, shared by `colorize-train` and the Fine-tune tab.
+
+`train()` is a generator: it yields a `StepReport` every few steps, so a command line can
+print it and a GUI worker can plot it, pause (by not asking for the next report) or stop
+(by closing the generator). Whatever ends the loop (finishing, Ctrl-C, close(), an error)
+a checkpoint is written first, so no training time is ever lost.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from engine.ab_bins import nearest_bin, soft_encode
+from engine.devices import resolve_device
+from engine.model import ColorUNet, UNetConfig, make_input
+from engine.photo_folder import scan_folder
+from engine.training_data import Batch, colour_prior, make_batch, rebalancing_weights
+from engine.weights import DEFAULT_TEMPERATURE, ModelInfo, load_model, save_model
+
+CHECKPOINT_NAME = "checkpoint.pt"
+
+
+@dataclass
+class TrainSettings:
+    train_dirs: list[str]
+    out_dir: str
+    val_dir: str | None = None
+    val_share: float = 0.0           # held out of train_dirs when no val_dir is given
+    base_model: str | None = None    # fine-tune from this model file; None = from scratch
+    steps: int = 20000
+    batch_size: int = 24
+    crop_sizes: tuple[int, ...] = (128, 160, 192)
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    warmup_steps: int = 300
+    decay_steps: int = 0             # cosine decay over the last N steps (0: 20 % of steps)
+    rebalance_mix: float = 0.5       # 1 = plain cross-entropy; lower boosts rare colours more
+    hint_share: float = 0.5          # share of samples given simulated hints
+    ema_decay: float = 0.999
+    width: int = 32
+    depth: int = 4
+    seed: int = 0
+    device: str = "auto"
+    threads: int = 0                 # CPU threads; 0 = torch's default
+    report_every: int = 10
+    val_every: int = 500
+    val_images: int = 48
+    checkpoint_minutes: float = 5.0
+    short_side: int = 224            # photos are decoded once at this size
+    name: str = "colorizer-custom"
+    description: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainSettings:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        if "crop_sizes" in values:
+            values["crop_sizes"] = tuple(values["crop_sizes"])
+        return cls(**values)
+
+
+@dataclass
+class StepReport:
+    step: int
+    total_steps: int
+    loss: float
+    lr: float
+    images_per_second: float
+    eta_seconds: float
+    elapsed_seconds: float
+    val: dict | None = None          # validation metrics when this step ran them
+    checkpoint: str | None = None    # path when a checkpoint was written at this step
+    message: str = ""
+
+
+@dataclass
+class _State:
+    step: int = 0
+    elapsed: float = 0.0
+    history: list[dict] = field(default_factory=list)
+
+
+def learning_rate(step: int, s: TrainSettings) -> float:
+    """Warm up, hold, then cosine-decay to a tenth over the last `decay_steps`."""
+    if step < s.warmup_steps:
+        return s.lr * (step + 1) / s.warmup_steps
+    decay = s.decay_steps or max(1, s.steps // 5)
+    start = s.steps - decay
+    if step < start:
+        return s.lr
+    t = min(1.0, (step - start) / decay)
+    return s.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def colour_loss(logits: torch.Tensor, ab: torch.Tensor, bins: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Class-rebalanced cross-entropy against soft-encoded true colours at the output scale."""
+    target_ab = F.avg_pool2d(ab, kernel_size=ab.shape[-1] // logits.shape[-1])
+    target = soft_encode(target_ab, bins)
+    pixel_weight = weights.to(logits.device)[nearest_bin(target_ab, bins)]
+    ce = -(target * F.log_softmax(logits, dim=1)).sum(dim=1)
+    return (ce * pixel_weight).mean()
+
+
+def _val_batches(photos: list[np.ndarray], size: int = 176, batch: int = 16) -> list[Batch]:
+    """Fixed centre crops with fixed hints-free inputs, so validation is comparable over time."""
+    gen = torch.Generator().manual_seed(1234)
+    out = []
+    for i in range(0, len(photos), batch):
+        idx = list(range(i, min(i + batch, len(photos))))
+        b = make_batch(photos, idx, size, gen, hint_share=0.0)
+        out.append(b)
+    return out
+
+
+@torch.no_grad()
+def validate(model: ColorUNet, batches: list[Batch], bins: torch.Tensor, weights: torch.Tensor,
+             device: torch.device, temperature: float = DEFAULT_TEMPERATURE) -> dict:
+    """Loss plus PSNR (Lab-space ab error mapped to RGB) against the grey baseline."""
+    from engine.color import lab_to_rgb
+
+    was_training = model.training
+    model.eval()
+    losses, mse_model, mse_grey, colourful = [], [], [], []
+    for b in batches:
+        L, ab = b.L.to(device), b.ab.to(device)
+        logits = model(make_input(L))
+        losses.append(float(colour_loss(logits, ab, bins, weights)))
+        pred = F.interpolate(model.decode(logits, temperature), size=L.shape[-2:], mode="bilinear", align_corners=False)
+        truth = lab_to_rgb(torch.cat((L, ab), 1))
+        out = lab_to_rgb(torch.cat((L, pred), 1))
+        grey = lab_to_rgb(torch.cat((L, torch.zeros_like(ab)), 1))
+        mse_model.append(float((out - truth).square().mean()))
+        mse_grey.append(float((grey - truth).square().mean()))
+        colourful.append(float(pred.norm(dim=1).mean() / ab.norm(dim=1).mean().clamp(min=1e-6)))
+    model.train(was_training)
+
+    def psnr(mse: list[float]) -> float:
+        return float(10 * np.log10(1.0 / max(np.mean(mse), 1e-10)))
+
+    return {
+        "loss": float(np.mean(losses)),
+        "psnr": psnr(mse_model),
+        "psnr_grey": psnr(mse_grey),
+        "chroma_ratio": float(np.mean(colourful)),
+    }
+
+
+def _load_photos(dirs: list[str], short_side: int) -> tuple[list[np.ndarray], list[str]]:
+    photos, notes = [], []
+    for d in dirs:
+        scan, pixels = scan_folder(Path(d), short_side=short_side, keep_pixels=True)
+        photos.extend(pixels)
+        notes.append(f"{d}: {len(scan.usable)} photos used, {len(scan.skipped)} skipped")
+        for reason, n in scan.skip_reasons().items():
+            notes.append(f"  skipped {n}: {reason}")
+    return photos, notes
+
+
+def checkpoint_path(settings: TrainSettings) -> Path:
+    return Path(settings.out_dir) / CHECKPOINT_NAME
+
+
+def read_checkpoint(path: Path) -> dict:
+    # weights_only: a checkpoint is data; never let it run code.
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]:
+    s = settings
+    out_dir = Path(s.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if s.threads:
+        torch.set_num_threads(s.threads)
+    device = resolve_device(s.device)
+    gen = torch.Generator().manual_seed(s.seed)
+    torch.manual_seed(s.seed)
+
+    ckpt = read_checkpoint(checkpoint_path(s)) if resume and checkpoint_path(s).exists() else None
+    if ckpt is not None:
+        saved = TrainSettings.from_dict(ckpt["settings"])
+        # The architecture and data come from the checkpoint; schedule length may grow.
+        s.width, s.depth, s.base_model = saved.width, saved.depth, saved.base_model
+
+    yield StepReport(0, s.steps, math.nan, 0.0, 0.0, math.nan, 0.0, message="reading photos")
+    photos, notes = _load_photos(s.train_dirs, s.short_side)
+    if s.val_dir:
+        val_photos, _ = _load_photos([s.val_dir], s.short_side)
+    else:
+        order = np.random.default_rng(s.seed).permutation(len(photos))
+        n_val = int(round(len(photos) * s.val_share))
+        val_photos = [photos[i] for i in order[:n_val]]
+        photos = [photos[i] for i in order[n_val:]]
+    if len(photos) < 1:
+        raise ValueError("no usable colour photos found in " + ", ".join(s.train_dirs))
+    val_photos = val_photos[: s.val_images]
+    yield StepReport(0, s.steps, math.nan, 0.0, 0.0, math.nan, 0.0,
+                     message="\n".join(notes + [f"training on {len(photos)} photos, validating on {len(val_photos)}"]))
+
+    base_info = None
+    if s.base_model:
+        model, base_info = load_model(Path(s.base_model))
+    else:
+        model = ColorUNet(UNetConfig(base_channels=s.width, depth=s.depth))
+    model = model.to(device).to(memory_format=torch.channels_last).train()
+    ema = ColorUNet(model.config).to(device)
+    ema.load_state_dict(model.state_dict())
+    ema.eval().requires_grad_(False)
+    bins = model.bins.to(device)
+
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        (no_decay if p.ndim <= 1 else decay).append(p)
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": s.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=s.lr)
+
+    state = _State()
+    if ckpt is not None:
+        model.load_state_dict(ckpt["model"])
+        ema.load_state_dict(ckpt["ema"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        prior = ckpt["prior"]
+        gen.set_state(ckpt["rng"])
+        state = _State(ckpt["step"], ckpt["elapsed"], list(ckpt["history"]))
+    else:
+        prior = colour_prior(photos, model.bins)
+    weights = rebalancing_weights(prior, model.bins, mix=s.rebalance_mix).to(device)
+    val_batches = _val_batches(val_photos) if val_photos else []
+    if ckpt is None and val_batches:
+        first = validate(ema, val_batches, bins, weights, device)
+        state.history.append({"step": 0, "elapsed": 0.0, "train_loss": None, **first})
+
+    def save_checkpoint() -> Path:
+        path = checkpoint_path(s)
+        tmp = path.with_suffix(".tmp")
+        torch.save({
+            "model": model.state_dict(), "ema": ema.state_dict(), "optimizer": optimizer.state_dict(),
+            "step": state.step, "elapsed": state.elapsed, "history": state.history,
+            "settings": _plain(asdict(s)), "prior": prior, "rng": gen.get_state(),
+            "base_info": base_info.to_metadata() if base_info else None,
+        }, tmp)
+        tmp.replace(path)
+        return path
+
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+    last_ckpt = time.monotonic()
+    window_start, window_images, running = time.monotonic(), 0, []
+    try:
+        while state.step < s.steps:
+            t0 = time.monotonic()
+            size = s.crop_sizes[int(torch.randint(len(s.crop_sizes), (1,), generator=gen))]
+            # Keep the pixel count per step about constant across crop sizes.
+            bsz = max(2, round(s.batch_size * (s.crop_sizes[0] / size) ** 2))
+            idx = torch.randint(len(photos), (bsz,), generator=gen).tolist()
+            batch = make_batch(photos, idx, size, gen, s.hint_share)
+            x = make_input(batch.L, batch.hint_ab, batch.hint_mask).to(device).contiguous(memory_format=torch.channels_last)
+            lr = learning_rate(state.step, s)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            with autocast:
+                logits = model(x)
+            loss = colour_loss(logits.float(), batch.ab.to(device), bins, weights)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(f"the training loss became {float(loss)} at step {state.step}; "
+                                         "try a lower learning rate")
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimizer.step()
+            with torch.no_grad():
+                for pe, pm in zip(ema.parameters(), model.parameters()):
+                    pe.lerp_(pm, 1 - s.ema_decay)
+                for be, bm in zip(ema.buffers(), model.buffers()):
+                    be.copy_(bm)
+            state.step += 1
+            state.elapsed += time.monotonic() - t0
+            window_images += bsz
+            running.append(loss.item())
+
+            val = None
+            if val_batches and (state.step % s.val_every == 0 or state.step == s.steps):
+                val = validate(ema, val_batches, bins, weights, device)
+            saved_to = None
+            if time.monotonic() - last_ckpt > s.checkpoint_minutes * 60:
+                saved_to = str(save_checkpoint())
+                last_ckpt = time.monotonic()
+            if val is not None or state.step % s.report_every == 0 or state.step == s.steps or saved_to:
+                now = time.monotonic()
+                rate = window_images / max(now - window_start, 1e-6)
+                mean_loss = float(np.mean(running)) if running else math.nan
+                if val is not None:
+                    state.history.append({"step": state.step, "elapsed": state.elapsed, "train_loss": mean_loss, **val})
+                steps_per_s = rate / max(bsz, 1)
+                yield StepReport(state.step, s.steps, mean_loss, lr, rate,
+                                 (s.steps - state.step) / max(steps_per_s, 1e-9), state.elapsed, val, saved_to)
+                window_start, window_images, running = now, 0, []
+    finally:
+        if state.step > 0:
+            save_checkpoint()
+
+
+def _plain(d: dict) -> dict:
+    """Settings as JSON-like values (tuples become lists) for a weights_only checkpoint."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+
+def export_model(checkpoint: Path, dest: Path, *, name: str | None = None, description: str | None = None,
+                 metrics: dict | None = None, licence: str = "", temperature: float = DEFAULT_TEMPERATURE) -> ModelInfo:
+    """Turn a training checkpoint's averaged (EMA) weights into a shareable model file."""
+    ckpt = read_checkpoint(Path(checkpoint))
+    s = TrainSettings.from_dict(ckpt["settings"])
+    base = ModelInfo.from_metadata(ckpt["base_info"]) if ckpt.get("base_info") else None
+    config = base.config if base else UNetConfig(base_channels=s.width, depth=s.depth).resolved()
+    model = ColorUNet(config)
+    model.load_state_dict(ckpt["ema"])
+    history = ckpt["history"]
+    info = ModelInfo(
+        name=name or s.name,
+        description=description if description is not None else s.description,
+        config=model.config,
+        temperature=temperature,
+        training={
+            "base_model": base.name if base else None,
+            "data": [Path(d).name for d in s.train_dirs],
+            "steps": ckpt["step"],
+            "seconds": round(ckpt["elapsed"]),
+            "batch_size": s.batch_size,
+            "crop_sizes": list(s.crop_sizes),
+            "validation_first": history[0] if history else None,
+            "validation_last": history[-1] if history else None,
+        },
+        metrics=metrics or {},
+        licence=licence or (base.licence if base else ""),
+    )
+    save_model(model, info, Path(dest))
+    return info

@@ -1,0 +1,104 @@
+"""`colorize-train`: train or fine-tune a colorization model from photo folders."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import signal
+import sys
+from pathlib import Path
+
+from engine.train import TrainSettings, checkpoint_path, export_model, train
+
+
+def _duration(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "?"
+    seconds = int(seconds)
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="colorize-train", description=__doc__)
+    p.add_argument("folders", nargs="+", help="folders of colour photos (searched recursively)")
+    p.add_argument("--out", required=True, help="folder for checkpoints, the log and the exported model")
+    p.add_argument("--val", help="folder of held-out colour photos to validate on")
+    p.add_argument("--val-share", type=float, default=0.0, help="hold out this share of the photos when no --val")
+    p.add_argument("--base-model", help="fine-tune this model file instead of starting from scratch")
+    p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    p.add_argument("--steps", type=int, default=20000)
+    p.add_argument("--batch-size", type=int, default=24, help="photos per step at the smallest crop size")
+    p.add_argument("--crop-sizes", default="128,160,192", help="comma-separated training crop sizes (mixed)")
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--warmup-steps", type=int, default=300)
+    p.add_argument("--decay-steps", type=int, default=0)
+    p.add_argument("--rebalance-mix", type=float, default=0.5, help="1 = no colour rebalancing")
+    p.add_argument("--hint-share", type=float, default=0.5)
+    p.add_argument("--width", type=int, default=32)
+    p.add_argument("--depth", type=int, default=4)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--val-every", type=int, default=500)
+    p.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    p.add_argument("--name", default="colorizer-custom", help="name of the exported model")
+    p.add_argument("--description", default="")
+    p.add_argument("--export", help="also write the final model here (.safetensors)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = TrainSettings(
+        train_dirs=args.folders, out_dir=args.out, val_dir=args.val, val_share=args.val_share,
+        base_model=args.base_model, steps=args.steps, batch_size=args.batch_size,
+        crop_sizes=tuple(int(c) for c in args.crop_sizes.split(",")), lr=args.lr,
+        warmup_steps=args.warmup_steps, decay_steps=args.decay_steps, rebalance_mix=args.rebalance_mix,
+        hint_share=args.hint_share, width=args.width, depth=args.depth, seed=args.seed, device=args.device,
+        threads=args.threads, val_every=args.val_every, checkpoint_minutes=args.checkpoint_minutes,
+        name=args.name, description=args.description,
+    )
+    if args.resume and not checkpoint_path(settings).exists():
+        print(f"colorize-train: no checkpoint to resume in {args.out}; starting from scratch", file=sys.stderr)
+    # nohup'd runs are stopped with SIGTERM: treat it like Ctrl-C so a checkpoint is written.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    log_path = Path(args.out) / "log.jsonl"
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    reports = train(settings, resume=args.resume)
+    try:
+        with open(log_path, "a") as log:
+            for r in reports:
+                if r.message:
+                    print(r.message, flush=True)
+                    continue
+                line = (f"step {r.step}/{r.total_steps}  loss {r.loss:.4f}  lr {r.lr:.2e}  "
+                        f"{r.images_per_second:.1f} img/s  elapsed {_duration(r.elapsed_seconds)}  "
+                        f"eta {_duration(r.eta_seconds)}")
+                if r.val:
+                    line += "  | val " + "  ".join(f"{k} {v:.4f}" for k, v in r.val.items())
+                if r.checkpoint:
+                    line += "  [checkpoint]"
+                print(line, flush=True)
+                log.write(json.dumps({"step": r.step, "loss": r.loss, "lr": r.lr, "ips": r.images_per_second,
+                                      "elapsed": r.elapsed_seconds, "val": r.val}) + "\n")
+                log.flush()
+    except KeyboardInterrupt:
+        reports.close()
+        print(f"\nstopped; checkpoint saved in {checkpoint_path(settings)}. Continue with --resume.", file=sys.stderr)
+        return 130
+    except (ValueError, FloatingPointError, OSError) as exc:
+        print(f"colorize-train: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        reports.close()
+    dest = Path(args.export) if args.export else Path(args.out) / "model.safetensors"
+    export_model(checkpoint_path(settings), dest, name=args.name, description=args.description)
+    print(f"model written to {dest}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
