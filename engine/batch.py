@@ -1,0 +1,202 @@
+"""Batches of files: finding inputs, planning safe output paths, colorizing one by one.
+
+Plain Python with no Qt: the CLI drives `run_jobs` directly, the GUI through a worker thread
+that turns each yielded `JobResult` into a signal.
+"""
+
+from __future__ import annotations
+
+import glob
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.hints import Hint, HintError, load_hints
+from engine.infer import DEFAULT_RENDER_SIZE, Cancelled, Colorizer
+from engine.photo_io import DEFAULT_MAX_PIXELS, FORMATS, READABLE_SUFFIXES, PhotoError, output_format_for, read_photo, write_photo
+
+IF_EXISTS = ("rename", "skip", "overwrite")
+
+
+class UsageError(ValueError):
+    """Settings that would be unsafe or impossible for the whole batch."""
+
+
+@dataclass
+class BatchSettings:
+    output_dir: Path | None = None     # None: beside each input
+    suffix: str = "_color"
+    format: str | None = None          # None: the input's own format
+    render_size: int = DEFAULT_RENDER_SIZE
+    strength: float = 1.0
+    if_exists: str = "rename"          # an output file already there: rename, skip or overwrite
+    hints_dir: Path | None = None
+    max_pixels: int | None = DEFAULT_MAX_PIXELS
+    quality: int = 95
+
+
+@dataclass
+class InputFile:
+    path: Path
+    root: Path | None = None  # the folder it was found in, to mirror the tree under output_dir
+
+
+@dataclass
+class Job:
+    source: Path
+    dest: Path
+    fmt: str
+    hints: list[Hint] | None = None
+
+
+@dataclass
+class JobResult:
+    job: Job
+    status: str                # "done", "failed", "skipped" or "cancelled"
+    message: str = ""
+    output: Path | None = None
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    index: int = 0             # 1-based position in the batch
+    total: int = 0
+
+    def to_json(self) -> dict:
+        return {"input": str(self.job.source), "output": str(self.output) if self.output else None,
+                "status": self.status, "message": self.message, "notes": self.notes,
+                "seconds": round(self.seconds, 3)}
+
+
+def is_image_name(path: Path) -> bool:
+    return path.suffix.lower() in READABLE_SUFFIXES
+
+
+def collect_inputs(items: Iterable[str | Path], recursive: bool = False) -> tuple[list[InputFile], list[tuple[str, str]]]:
+    """Expand files, folders and glob patterns. Returns (inputs, problems)."""
+    found: list[InputFile] = []
+    problems: list[tuple[str, str]] = []
+    seen: set[Path] = set()
+
+    def add(path: Path, root: Path | None) -> None:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            found.append(InputFile(path, root))
+
+    for item in items:
+        path = Path(item).expanduser()
+        if path.is_dir():
+            pattern = "**/*" if recursive else "*"
+            files = sorted(p for p in path.glob(pattern) if p.is_file() and is_image_name(p))
+            if not files:
+                problems.append((str(path), "no photos in this folder" + ("" if recursive else " (use -r for subfolders)")))
+            for p in files:
+                add(p, path)
+        elif path.is_file():
+            add(path, None)
+        elif any(ch in str(item) for ch in "*?["):
+            matches = sorted(Path(p) for p in glob.glob(str(path), recursive=True))
+            files = [p for p in matches if p.is_file() and is_image_name(p)]
+            if not files:
+                problems.append((str(item), "no photos match this pattern"))
+            for p in files:
+                add(p, None)
+        else:
+            problems.append((str(item), "no such file or folder"))
+    return found, problems
+
+
+def plan_jobs(inputs: list[InputFile], settings: BatchSettings) -> list[Job]:
+    """Decide every output path up front and refuse any that would touch an input."""
+    if settings.format is not None and settings.format not in FORMATS:
+        raise UsageError(f"unknown format {settings.format!r}; choose from {', '.join(FORMATS)}")
+    if settings.if_exists not in IF_EXISTS:
+        raise UsageError(f"if-exists must be one of {', '.join(IF_EXISTS)}")
+    input_keys = {i.path.resolve() for i in inputs}
+    jobs: list[Job] = []
+    taken: dict[Path, Path] = {}
+    for item in inputs:
+        fmt = settings.format or output_format_for(item.path)
+        if settings.output_dir is None:
+            folder = item.path.parent
+        elif item.root is not None:
+            folder = Path(settings.output_dir) / item.path.parent.relative_to(item.root)
+        else:
+            folder = Path(settings.output_dir)
+        stem = item.path.stem + settings.suffix
+        dest = folder / f"{stem}{FORMATS[fmt][1]}"
+        n = 2
+        while dest.resolve() in taken:  # two inputs (a.jpg, a.png) would meet in one output
+            dest = folder / f"{stem}-{n}{FORMATS[fmt][1]}"
+            n += 1
+        if dest.resolve() in input_keys:
+            raise UsageError(f"the output for {item.path} would be {dest}, which is one of the inputs; "
+                             "choose another --suffix, --format or -o folder")
+        taken[dest.resolve()] = item.path
+        jobs.append(Job(item.path, dest, fmt))
+    return jobs
+
+
+def _free_name(dest: Path) -> Path:
+    n = 1
+    candidate = dest
+    while candidate.exists():
+        candidate = dest.with_name(f"{dest.stem}-{n}{dest.suffix}")
+        n += 1
+    return candidate
+
+
+def _hints_for(job: Job, settings: BatchSettings) -> list[Hint] | None:
+    if job.hints is not None:
+        return job.hints
+    if settings.hints_dir is None:
+        return None
+    path = Path(settings.hints_dir) / f"{job.source.stem}.json"
+    return load_hints(path) if path.is_file() else None
+
+
+def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
+                 cancel: Callable[[], bool] | None = None,
+                 progress: Callable[[float, str], None] | None = None) -> JobResult:
+    start = time.monotonic()
+    dest = job.dest
+    if dest.exists():
+        if settings.if_exists == "skip":
+            return JobResult(job, "skipped", "output already exists", output=dest)
+        if settings.if_exists == "rename":
+            dest = _free_name(dest)
+    try:
+        hints = _hints_for(job, settings)
+        photo = read_photo(job.source, max_pixels=settings.max_pixels)
+        result = colorizer.colorize(photo, hints, settings.render_size, settings.strength,
+                                    cancel=cancel, progress=progress)
+        if cancel is not None and cancel():
+            raise Cancelled()
+        notes = result.notes + write_photo(result.rgb, dest, job.fmt, photo, quality=settings.quality,
+                                           overwrite=settings.if_exists == "overwrite")
+        if hints:
+            notes.append(f"{len(hints)} colour hint(s) used")
+    except Cancelled:
+        return JobResult(job, "cancelled", "cancelled", seconds=time.monotonic() - start)
+    except (PhotoError, HintError) as exc:
+        return JobResult(job, "failed", str(exc), seconds=time.monotonic() - start)
+    except MemoryError:
+        return JobResult(job, "failed", "not enough memory for this photo; try a smaller render size",
+                         seconds=time.monotonic() - start)
+    return JobResult(job, "done", "", output=dest, notes=notes, seconds=time.monotonic() - start)
+
+
+def run_jobs(jobs: list[Job], colorizer: Colorizer, settings: BatchSettings, *,
+             cancel: Callable[[], bool] | None = None) -> Iterator[JobResult]:
+    """Colorize jobs in order, yielding one result each; after a cancel the rest are "cancelled"."""
+    total = len(jobs)
+    cancelled = False
+    for index, job in enumerate(jobs, 1):
+        if cancelled or (cancel is not None and cancel()):
+            cancelled = True
+            result = JobResult(job, "cancelled", "cancelled")
+        else:
+            result = colorize_job(job, colorizer, settings, cancel=cancel)
+            cancelled = result.status == "cancelled"
+        result.index, result.total = index, total
+        yield result
