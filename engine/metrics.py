@@ -1,0 +1,46 @@
+"""Image quality metrics for colorization, on 8-bit sRGB arrays of the photo's own size."""
+
+from __future__ import annotations
+
+import numpy as np
+from skimage.color import deltaE_ciede2000
+from skimage.metrics import structural_similarity
+
+from engine.color import rgb_to_lab_np
+
+
+def psnr(output: np.ndarray, truth: np.ndarray) -> float:
+    mse = np.mean((output.astype(np.float64) - truth.astype(np.float64)) ** 2)
+    return float(10 * np.log10(255.0**2 / max(mse, 1e-10)))
+
+
+def ssim(output: np.ndarray, truth: np.ndarray) -> float:
+    return float(structural_similarity(output, truth, channel_axis=2, data_range=255))
+
+
+def ciede2000(output: np.ndarray, truth: np.ndarray) -> float:
+    """Mean CIEDE2000 colour difference over all pixels."""
+    lab_o = rgb_to_lab_np(output.astype(np.float32) / 255.0)
+    lab_t = rgb_to_lab_np(truth.astype(np.float32) / 255.0)
+    return float(deltaE_ciede2000(lab_t, lab_o).mean())
+
+
+def colourfulness(rgb: np.ndarray) -> float:
+    """Hasler and Süsstrunk (2003) colourfulness M3, on 0..255 sRGB values.
+
+    M3 = sqrt(std_rg^2 + std_yb^2) + 0.3 * sqrt(mean_rg^2 + mean_yb^2), rg = R - G,
+    yb = (R + G) / 2 - B. About 0 for grey, ~33 "moderately", ~59 "quite" colourful.
+    """
+    r, g, b = (rgb[..., i].astype(np.float64) for i in range(3))
+    rg = r - g
+    yb = 0.5 * (r + g) - b
+    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+
+
+def all_metrics(output: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    return {
+        "psnr": psnr(output, truth),
+        "ssim": ssim(output, truth),
+        "ciede2000": ciede2000(output, truth),
+        "colourfulness": colourfulness(output),
+    }
