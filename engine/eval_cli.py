@@ -25,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=0, help="use only the first N photos (spread over the folder)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--grid", type=Path, help="also save a picture: grey input | output | ground truth")
+    p.add_argument("--grid-photos", type=int, default=8, help="photos in the --grid picture")
     return p
 
 
@@ -54,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
 
     report = evaluate(colorizer, paths, hint_counts=hint_counts, render_size=args.render_size,
                       temperatures=temperatures, seed=args.seed, progress=progress)
+    if args.grid:
+        from engine.evaluate import comparison_grid
+
+        step = max(1, len(paths) // args.grid_photos)
+        comparison_grid(colorizer, paths[::step][: args.grid_photos], render_size=args.render_size).save(args.grid)
+        print(f"grid written to {args.grid}", file=sys.stderr)
     if args.json:
         print(json.dumps({"model": colorizer.name, **report.to_json()}, indent=2))
     else:

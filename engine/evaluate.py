@@ -114,3 +114,20 @@ def evaluate(colorizer: Colorizer, paths: Sequence[Path], *, hint_counts: Sequen
 def _accumulate(total: dict[str, float], values: dict[str, float]) -> None:
     for k, v in values.items():
         total[k] += v
+
+
+def comparison_grid(colorizer: Colorizer, paths: Sequence[Path], *, with_truth: bool = True,
+                    tile: int = 256, render_size: int = DEFAULT_RENDER_SIZE) -> Image.Image:
+    """One row per photo: grey input | model output | ground truth (when with_truth)."""
+    columns = 3 if with_truth else 2
+    grid = Image.new("RGB", (columns * tile, len(paths) * tile), "white")
+    for row, path in enumerate(paths):
+        photo = read_photo(path)
+        out = colorizer.colorize(photo, None, render_size).rgb
+        grey = colorizer.render(photo.lightness, colorizer.predict_chroma(photo), strength=0.0)
+        tiles = [grey, out] + ([load_truth(path)] if with_truth else [])
+        for col, arr in enumerate(tiles):
+            im = Image.fromarray(arr if arr.dtype == np.uint8 else (arr // 257).astype(np.uint8))
+            im.thumbnail((tile, tile), Image.Resampling.LANCZOS)
+            grid.paste(im, (col * tile + (tile - im.width) // 2, row * tile + (tile - im.height) // 2))
+    return grid

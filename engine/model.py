@@ -114,7 +114,8 @@ class ColorUNet(nn.Module):
         return annealed_mean(logits, self.bins, temperature)
 
 
-def make_input(L: torch.Tensor, hint_ab: torch.Tensor | None = None, hint_mask: torch.Tensor | None = None) -> torch.Tensor:
+def make_input(L: torch.Tensor, hint_ab: torch.Tensor | None = None,
+               hint_mask: torch.Tensor | None = None) -> torch.Tensor:
     """Pack L (B,1,H,W) in 0..100 and optional hints (B,2,H,W), (B,1,H,W) into network input."""
     b, _, h, w = L.shape
     if hint_ab is None:

@@ -45,7 +45,8 @@ def load_small_rgb(path: Path, short_side: int) -> np.ndarray:
             w, h = im.size
             scale = short_side / min(w, h)
             if scale < 1:
-                im = im.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BILINEAR, reducing_gap=2.0)
+                size = (max(1, round(w * scale)), max(1, round(h * scale)))
+                im = im.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
             return np.asarray(im, dtype=np.uint8)
 
 

@@ -217,7 +217,7 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
     bins = model.bins.to(device)
 
     decay, no_decay = [], []
-    for name, p in model.named_parameters():
+    for p in model.parameters():
         (no_decay if p.ndim <= 1 else decay).append(p)
     optimizer = torch.optim.AdamW(
         [{"params": decay, "weight_decay": s.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=s.lr)
@@ -261,7 +261,8 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
             bsz = max(2, round(s.batch_size * (s.crop_sizes[0] / size) ** 2))
             idx = torch.randint(len(photos), (bsz,), generator=gen).tolist()
             batch = make_batch(photos, idx, size, gen, s.hint_share)
-            x = make_input(batch.L, batch.hint_ab, batch.hint_mask).to(device).contiguous(memory_format=torch.channels_last)
+            x = make_input(batch.L, batch.hint_ab, batch.hint_mask).to(device)
+            x = x.contiguous(memory_format=torch.channels_last)
             lr = learning_rate(state.step, s)
             for group in optimizer.param_groups:
                 group["lr"] = lr
