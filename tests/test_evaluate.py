@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
+from test_train import landscape
 
 from engine.eval_cli import main as eval_main
 from engine.evaluate import evaluate, random_true_hints
 from engine.infer import Colorizer
 from engine.metrics import ciede2000, colourfulness, psnr, ssim
-from test_train import landscape
 
 
 @pytest.fixture

@@ -139,8 +139,8 @@ def test_colour_prior_counts_the_photos_colours():
     bins = in_gamut_bins()
     prior = colour_prior([landscape(0)], bins, sample_every=2)
     assert prior.sum() == pytest.approx(1.0)
-    blue_ab = torch.tensor([[10.0, -45.0]])
-    assert prior[torch.cdist(blue_ab, bins).argmin()] + prior[torch.cdist(torch.tensor([[-45.0, 45.0]]), bins).argmin()] > 0.02
+    sky, grass = torch.tensor([[10.0, -45.0]]), torch.tensor([[-45.0, 45.0]])
+    assert prior[torch.cdist(sky, bins).argmin()] + prior[torch.cdist(grass, bins).argmin()] > 0.02
 
 
 def test_simulated_hints_reveal_true_colours_in_about_half_the_samples():
