@@ -58,6 +58,10 @@ class TrainSettings:
     short_side: int = 224            # photos are decoded once at this size
     name: str = "colorizer-custom"
     description: str = ""
+    # Optional extras for interactive front ends (the Fine-tune tab); the defaults change nothing.
+    preview_minutes: float = 0.0     # render held-out previews this often (0: never)
+    preview_count: int = 4           # how many held-out photos the previews show
+    validate_on_stop: bool = False   # validate once more when the generator is closed early
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainSettings:
@@ -80,6 +84,9 @@ class StepReport:
     val: dict | None = None          # validation metrics when this step ran them
     checkpoint: str | None = None    # path when a checkpoint was written at this step
     message: str = ""
+    # With settings.preview_minutes: one (size, 3*size, 3) uint8 strip per held-out photo:
+    # greyscale input | current output | original.
+    preview: list[np.ndarray] | None = None
 
 
 @dataclass
@@ -152,6 +159,36 @@ def validate(model: ColorUNet, batches: list[Batch], bins: torch.Tensor, weights
         "psnr_grey": psnr(mse_grey),
         "chroma_ratio": float(np.mean(colourful)),
     }
+
+
+@torch.no_grad()
+def render_previews(model: ColorUNet, photos: list[np.ndarray], device: torch.device, size: int = 192,
+                    temperature: float = DEFAULT_TEMPERATURE) -> list[np.ndarray]:
+    """Centre squares of `photos` as strips of greyscale input | model output | original (uint8)."""
+    from engine.color import lab_to_rgb, rgb_to_lab
+
+    size = max(model.config.stride, size // model.config.stride * model.config.stride)
+    was_training = model.training
+    model.eval()
+    strips = []
+    for img in photos:
+        h, w = img.shape[:2]
+        side = min(h, w)
+        y, x = (h - side) // 2, (w - side) // 2
+        square = np.ascontiguousarray(img[y : y + side, x : x + side])
+        rgb = torch.from_numpy(square).permute(2, 0, 1)[None].float() / 255
+        rgb = F.interpolate(rgb, size=(size, size), mode="bilinear", align_corners=False, antialias=True).clamp(0, 1)
+        lab = rgb_to_lab(rgb)
+        L = lab[:, :1]
+        logits = model(make_input(L).to(device))
+        ab = F.interpolate(model.decode(logits, temperature).float().cpu(), size=(size, size), mode="bilinear",
+                           align_corners=False)
+        out = lab_to_rgb(torch.cat((L, ab), 1))
+        grey = lab_to_rgb(torch.cat((L, torch.zeros_like(ab)), 1))
+        strip = torch.cat((grey, out, rgb), dim=3)[0].permute(1, 2, 0)
+        strips.append((strip.clamp(0, 1) * 255 + 0.5).to(torch.uint8).numpy())
+    model.train(was_training)
+    return strips
 
 
 def _load_photos(dirs: list[str], short_side: int) -> tuple[list[np.ndarray], list[str]]:
@@ -234,9 +271,19 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
         prior = colour_prior(photos, model.bins)
     weights = rebalancing_weights(prior, model.bins, mix=s.rebalance_mix).to(device)
     val_batches = _val_batches(val_photos) if val_photos else []
+    first = None
     if ckpt is None and val_batches:
         first = validate(ema, val_batches, bins, weights, device)
         state.history.append({"step": 0, "elapsed": 0.0, "train_loss": None, **first})
+    preview_photos = val_photos[: s.preview_count] if s.preview_minutes > 0 else []
+    next_preview = time.monotonic()
+    if preview_photos and ckpt is None:
+        # The "before" picture: what the starting model makes of the held-out photos.
+        yield StepReport(0, s.steps, math.nan, 0.0, 0.0, math.nan, 0.0, val=first,
+                         preview=render_previews(ema, preview_photos, device),
+                         message="validation before training: " + _format_metrics(first) if first else "preview")
+        next_preview = time.monotonic() + s.preview_minutes * 60
+    data_counts = {"train_photos": len(photos), "val_photos": len(val_photos)}
 
     def save_checkpoint() -> Path:
         path = checkpoint_path(s)
@@ -246,6 +293,7 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
             "step": state.step, "elapsed": state.elapsed, "history": state.history,
             "settings": _plain(asdict(s)), "prior": prior, "rng": gen.get_state(),
             "base_info": base_info.to_metadata() if base_info else None,
+            "data": data_counts,
         }, tmp)
         tmp.replace(path)
         return path
@@ -253,6 +301,7 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
     last_ckpt = time.monotonic()
     window_start, window_images, running = time.monotonic(), 0, []
+    stopped_early = False
     try:
         while state.step < s.steps:
             t0 = time.monotonic()
@@ -300,12 +349,37 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
                 if val is not None:
                     state.history.append({"step": state.step, "elapsed": state.elapsed, "train_loss": mean_loss, **val})
                 steps_per_s = rate / max(bsz, 1)
-                yield StepReport(state.step, s.steps, mean_loss, lr, rate,
-                                 (s.steps - state.step) / max(steps_per_s, 1e-9), state.elapsed, val, saved_to)
-                window_start, window_images, running = now, 0, []
+                preview = None
+                if preview_photos and (now >= next_preview or state.step == s.steps):
+                    preview = render_previews(ema, preview_photos, device)
+                    next_preview = now + s.preview_minutes * 60
+                # A front end may send "checkpoint" (e.g. when pausing): it is written at once and
+                # answered with a report for the same step; plain iteration sends None.
+                command = yield StepReport(state.step, s.steps, mean_loss, lr, rate,
+                                           (s.steps - state.step) / max(steps_per_s, 1e-9), state.elapsed, val,
+                                           saved_to, preview=preview)
+                while command == "checkpoint":
+                    path = save_checkpoint()
+                    last_ckpt = time.monotonic()
+                    command = yield StepReport(state.step, s.steps, math.nan, lr, 0.0, math.nan, state.elapsed,
+                                               checkpoint=str(path), message="checkpoint written")
+                # Time spent outside the generator (a paused GUI) does not count against the speed.
+                window_start, window_images, running = time.monotonic(), 0, []
+    except GeneratorExit:
+        stopped_early = True
+        raise
     finally:
         if state.step > 0:
+            last_val = state.history[-1]["step"] if state.history else None
+            if stopped_early and s.validate_on_stop and val_batches and last_val != state.step:
+                val = validate(ema, val_batches, bins, weights, device)
+                mean_loss = float(np.mean(running)) if running else None
+                state.history.append({"step": state.step, "elapsed": state.elapsed, "train_loss": mean_loss, **val})
             save_checkpoint()
+
+
+def _format_metrics(metrics: dict) -> str:
+    return "  ".join(f"{k} {v:.4f}" for k, v in metrics.items())
 
 
 def _plain(d: dict) -> dict:
@@ -314,7 +388,8 @@ def _plain(d: dict) -> dict:
 
 
 def export_model(checkpoint: Path, dest: Path, *, name: str | None = None, description: str | None = None,
-                 metrics: dict | None = None, licence: str = "", temperature: float = DEFAULT_TEMPERATURE) -> ModelInfo:
+                 metrics: dict | None = None, licence: str = "", temperature: float = DEFAULT_TEMPERATURE,
+                 training_extra: dict | None = None) -> ModelInfo:
     """Turn a training checkpoint's averaged (EMA) weights into a shareable model file."""
     ckpt = read_checkpoint(Path(checkpoint))
     s = TrainSettings.from_dict(ckpt["settings"])
@@ -337,6 +412,8 @@ def export_model(checkpoint: Path, dest: Path, *, name: str | None = None, descr
             "crop_sizes": list(s.crop_sizes),
             "validation_first": history[0] if history else None,
             "validation_last": history[-1] if history else None,
+            **(ckpt.get("data") or {}),   # photo counts (checkpoints from before they were recorded lack them)
+            **(training_extra or {}),
         },
         metrics=metrics or {},
         licence=licence or (base.licence if base else ""),

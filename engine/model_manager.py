@@ -1,0 +1,182 @@
+"""The user's own models: list, rename, delete, export and import model files.
+
+Imported files are untrusted (downloaded, shared by e-mail), so an import is refused unless
+the file is a safetensors model (no pickles: they can run code when opened), of a plausible
+size and architecture, and loads completely through `engine.weights.load_model`. Only then
+is it copied into the user models folder, where the Colorize tab and `colorize
+--list-models` find it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from engine.catalog import ModelEntry, list_models, user_models_dir
+from engine.weights import MODEL_SUFFIX, ModelError, ModelInfo, load_model, read_model_info
+
+MAX_MODEL_BYTES = 256 * 1024 * 1024  # the default model is a few MB; 256 MB leaves room for big ones
+MAX_NAME_LENGTH = 64
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()+-]*$")
+_PICKLE_SUFFIXES = {".pt", ".pth", ".ckpt", ".bin", ".pkl", ".pickle"}
+# Generous bounds on the architecture a file may ask for, checked before anything is built:
+# a hostile header must not make us allocate gigabytes.
+_CONFIG_LIMITS = {"base_channels": (1, 256), "depth": (3, 7), "max_channels": (1, 1024), "n_bins": (0, 1024),
+                  "output_stride": (4, 4)}
+
+
+def validate_name(name: str) -> str:
+    """A model name that is also a safe file name on every system; raises ModelError."""
+    name = (name or "").strip()
+    if not name:
+        raise ModelError("the model needs a name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ModelError(f"the name is too long (at most {MAX_NAME_LENGTH} characters)")
+    if not _NAME_RE.match(name) or name.endswith((".", " ")) or ".." in name:
+        raise ModelError("use letters, digits, spaces and . _ - ( ) + in the name (starting with a letter or digit)")
+    return name
+
+
+def user_model_path(name: str) -> Path:
+    return user_models_dir() / f"{validate_name(name)}{MODEL_SUFFIX}"
+
+
+def name_taken(name: str) -> bool:
+    """True when a user model has this name (case-insensitively, for case-insensitive file systems)."""
+    folder = user_models_dir()
+    if not folder.is_dir():
+        return False
+    wanted = f"{name}{MODEL_SUFFIX}".lower()
+    return any(p.name.lower() == wanted for p in folder.iterdir())
+
+
+def unique_name(name: str) -> str:
+    """`name`, or `name-2`, `name-3` ... if a user model already has it."""
+    name = validate_name(name)
+    candidate, n = name, 1
+    while name_taken(candidate):
+        n += 1
+        candidate = f"{name[: MAX_NAME_LENGTH - 4]}-{n}"
+    return candidate
+
+
+def list_all() -> list[ModelEntry]:
+    """Bundled and user models (the same list as `colorize --list-models`)."""
+    return list_models()
+
+
+def find_user_model(name: str) -> Path:
+    path = user_models_dir() / f"{name}{MODEL_SUFFIX}"
+    if not path.is_file():
+        if any(e.name == name and e.source == "bundled" for e in list_models()):
+            raise ModelError(f"{name!r} ships with the app and cannot be changed; export a copy instead")
+        raise ModelError(f"there is no user model named {name!r}")
+    return path
+
+
+def rename_model(name: str, new_name: str) -> Path:
+    """Rename a user model: its file and the name stored inside it."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    old = find_user_model(name)
+    new_name = validate_name(new_name)
+    dest = user_models_dir() / f"{new_name}{MODEL_SUFFIX}"
+    if new_name == name:
+        return old
+    if name_taken(new_name) and new_name.lower() != name.lower():
+        raise ModelError(f"a model named {new_name!r} already exists")
+    try:
+        with safe_open(str(old), framework="pt") as f:
+            meta = dict(f.metadata() or {})
+        tensors = load_file(str(old))
+    except Exception as exc:  # noqa: BLE001 - any reading problem means "damaged"
+        raise ModelError(f"the model file is damaged ({exc})") from exc
+    meta["name"] = new_name
+    _write_atomic(dest, lambda tmp: save_file(tensors, str(tmp), metadata=meta))
+    # On a case-insensitive file system a case-only rename wrote over the same file: keep it.
+    if old.exists() and not os.path.samefile(old, dest):
+        old.unlink()
+    return dest
+
+
+def delete_model(name: str) -> None:
+    find_user_model(name).unlink()
+
+
+def export_model_file(name_or_path: str | Path, dest: Path) -> Path:
+    """Copy a model (user or bundled, by name or path) to `dest` for sharing or backup."""
+    src = Path(name_or_path)
+    if not src.is_file():
+        matches = [e.path for e in list_models() if e.name == str(name_or_path)]
+        if not matches:
+            raise ModelError(f"there is no model named {name_or_path!r}")
+        src = matches[-1]  # user models come after bundled ones and win, as in resolve_model
+    dest = Path(dest)
+    if dest.suffix != MODEL_SUFFIX:
+        dest = dest.with_name(dest.name + MODEL_SUFFIX)
+    if dest.exists() and dest.resolve() == src.resolve():
+        return dest
+    _write_atomic(dest, lambda tmp: shutil.copyfile(src, tmp))
+    return dest
+
+
+def check_model_file(path: Path) -> ModelInfo:
+    """Everything an import checks, without copying: raises ModelError with the reason."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"file not found: {path}")
+    if path.suffix.lower() in _PICKLE_SUFFIXES:
+        raise ModelError(f"{path.name} is a PyTorch pickle file; those can run code when opened, so only "
+                         f"{MODEL_SUFFIX} model files are accepted")
+    if path.suffix.lower() != MODEL_SUFFIX:
+        raise ModelError(f"{path.name} is not a {MODEL_SUFFIX} model file")
+    size = path.stat().st_size
+    if size > MAX_MODEL_BYTES:
+        raise ModelError(f"the file is too large for a colorization model ({size / 2**20:.0f} MB)")
+    if size < 16:
+        raise ModelError("the file is empty or truncated")
+    info = read_model_info(path)  # header and metadata only; raises ModelError when damaged
+    for key, (low, high) in _CONFIG_LIMITS.items():
+        value = getattr(info.config, key)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise ModelError(f"the model asks for an implausible architecture ({key}={value!r})")
+    if not 0.01 <= info.temperature <= 10:
+        raise ModelError(f"the model's decoding temperature is implausible ({info.temperature!r})")
+    load_model(path)  # builds the network and loads every weight strictly; raises ModelError
+    return info
+
+
+def import_model(src: Path, name: str | None = None, *, replace: bool = False) -> Path:
+    """Validate `src` and copy it into the user models folder; returns the new file's path."""
+    src = Path(src)
+    info = check_model_file(src)
+    wanted = validate_name(name or info.name or src.stem)
+    if not replace:
+        if name_taken(wanted):
+            if name:
+                raise ModelError(f"a model named {wanted!r} already exists")
+            wanted = unique_name(wanted)
+    dest = user_models_dir() / f"{wanted}{MODEL_SUFFIX}"
+    _write_atomic(dest, lambda tmp: shutil.copyfile(src, tmp))
+    try:
+        check_model_file(dest)  # the copy, not the original, is what will be loaded later
+    except ModelError:
+        dest.unlink(missing_ok=True)
+        raise
+    return dest
+
+
+def _write_atomic(dest: Path, write) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}-", suffix=".tmp", dir=dest.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
