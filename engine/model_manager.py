@@ -138,7 +138,7 @@ def check_model_file(path: Path) -> ModelInfo:
     if size > MAX_MODEL_BYTES:
         raise ModelError(f"the file is too large for a colorization model ({size / 2**20:.0f} MB)")
     if size < 16:
-        raise ModelError("the file is empty or truncated")
+        raise ModelError("the model file is damaged (empty or cut short)")
     info = read_model_info(path)  # header and metadata only; raises ModelError when damaged
     for key, (low, high) in _CONFIG_LIMITS.items():
         value = getattr(info.config, key)
