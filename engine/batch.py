@@ -14,7 +14,15 @@ from pathlib import Path
 
 from engine.hints import Hint, HintError, load_hints
 from engine.infer import DEFAULT_RENDER_SIZE, Cancelled, Colorizer
-from engine.photo_io import DEFAULT_MAX_PIXELS, FORMATS, READABLE_SUFFIXES, PhotoError, output_format_for, read_photo, write_photo
+from engine.photo_io import (
+    DEFAULT_MAX_PIXELS,
+    FORMATS,
+    READABLE_SUFFIXES,
+    PhotoError,
+    output_format_for,
+    read_photo,
+    write_photo,
+)
 
 IF_EXISTS = ("rename", "skip", "overwrite")
 
@@ -71,11 +79,26 @@ def is_image_name(path: Path) -> bool:
     return path.suffix.lower() in READABLE_SUFFIXES
 
 
-def collect_inputs(items: Iterable[str | Path], recursive: bool = False) -> tuple[list[InputFile], list[tuple[str, str]]]:
-    """Expand files, folders and glob patterns. Returns (inputs, problems)."""
+def _is_hidden(path: Path, root: Path) -> bool:
+    """Dot files and dot folders (macOS "._x.jpg" forks, our own ".x.partial" temporaries)."""
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _inside(path: Path, folder: Path | None) -> bool:
+    return folder is not None and path.resolve().is_relative_to(folder)
+
+
+def collect_inputs(items: Iterable[str | Path], recursive: bool = False, *,
+                   exclude: Path | str | None = None) -> tuple[list[InputFile], list[tuple[str, str]]]:
+    """Expand files, folders and glob patterns. Returns (inputs, problems).
+
+    Folder scans skip hidden files and anything under `exclude` (the output folder, so a
+    re-run with -o inside the input tree does not colorize its own earlier results).
+    """
     found: list[InputFile] = []
     problems: list[tuple[str, str]] = []
     seen: set[Path] = set()
+    skip_dir = Path(exclude).expanduser().resolve() if exclude is not None else None
 
     def add(path: Path, root: Path | None) -> None:
         key = path.resolve()
@@ -87,9 +110,11 @@ def collect_inputs(items: Iterable[str | Path], recursive: bool = False) -> tupl
         path = Path(item).expanduser()
         if path.is_dir():
             pattern = "**/*" if recursive else "*"
-            files = sorted(p for p in path.glob(pattern) if p.is_file() and is_image_name(p))
+            files = sorted(p for p in path.glob(pattern) if p.is_file() and is_image_name(p)
+                           and not _is_hidden(p, path) and not _inside(p, skip_dir))
             if not files:
-                problems.append((str(path), "no photos in this folder" + ("" if recursive else " (use -r for subfolders)")))
+                hint = "" if recursive else " (use -r for subfolders)"
+                problems.append((str(path), "no photos in this folder" + hint))
             for p in files:
                 add(p, path)
         elif path.is_file():
@@ -112,6 +137,9 @@ def plan_jobs(inputs: list[InputFile], settings: BatchSettings) -> list[Job]:
         raise UsageError(f"unknown format {settings.format!r}; choose from {', '.join(FORMATS)}")
     if settings.if_exists not in IF_EXISTS:
         raise UsageError(f"if-exists must be one of {', '.join(IF_EXISTS)}")
+    out_dir = Path(settings.output_dir) if settings.output_dir is not None else None
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"the output folder {settings.output_dir} is a file")
     input_keys = {i.path.resolve() for i in inputs}
     jobs: list[Job] = []
     taken: dict[Path, Path] = {}
@@ -182,6 +210,9 @@ def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
         return JobResult(job, "failed", str(exc), seconds=time.monotonic() - start)
     except MemoryError:
         return JobResult(job, "failed", "not enough memory for this photo; try a smaller render size",
+                         seconds=time.monotonic() - start)
+    except Exception as exc:  # noqa: BLE001 - one photo's surprise must not end a batch of thousands
+        return JobResult(job, "failed", f"unexpected error ({type(exc).__name__}: {exc})",
                          seconds=time.monotonic() - start)
     return JobResult(job, "done", "", output=dest, notes=notes, seconds=time.monotonic() - start)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import platformdirs
 
 from engine.resources import resource_path
-from engine.weights import MODEL_SUFFIX, ModelError, ModelInfo, read_model_info
+from engine.weights import MODEL_SUFFIX, PICKLE_SUFFIXES, ModelError, ModelInfo, read_model_info
 
 APP_NAME = "Colorizer"
 DEFAULT_MODEL = "colorizer-base"
@@ -62,7 +62,8 @@ def resolve_model(name_or_path: str | Path | None = None) -> Path:
     if name_or_path is None or str(name_or_path) == "":
         name_or_path = DEFAULT_MODEL
     candidate = Path(name_or_path).expanduser()
-    if candidate.suffix == MODEL_SUFFIX or os.sep in str(name_or_path):
+    looks_like_path = candidate.suffix.lower() in (MODEL_SUFFIX, *PICKLE_SUFFIXES) or "/" in str(name_or_path)
+    if looks_like_path or os.sep in str(name_or_path):
         if candidate.is_file():
             return candidate
         raise ModelError(f"model file not found: {candidate}")

@@ -4,24 +4,32 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
-from engine import __version__
-from engine.batch import IF_EXISTS, BatchSettings, UsageError, collect_inputs, plan_jobs, run_jobs
-from engine.catalog import list_models, user_models_dir
-from engine.devices import DEVICE_CHOICES, DeviceError
-from engine.infer import DEFAULT_RENDER_SIZE, MAX_STRENGTH, MIN_RENDER_SIZE
-from engine.photo_io import DEFAULT_MAX_PIXELS, FORMATS
-from engine.weights import ModelError
+# Before torch loads its OpenMP runtime: idle worker threads sleep instead of spinning. When
+# anything else keeps the CPU busy (a training run, another batch), spinning threads hold
+# the cores their siblings wait for; measured on 2 cores beside a training run, rendering
+# and the network ran 2-3x faster this way (bench/inference.py). Users can still override it.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from engine import __version__  # noqa: E402
+from engine.batch import IF_EXISTS, BatchSettings, UsageError, collect_inputs, plan_jobs, run_jobs  # noqa: E402
+from engine.catalog import list_models, user_models_dir  # noqa: E402
+from engine.devices import DEVICE_CHOICES, DeviceError  # noqa: E402
+from engine.infer import DEFAULT_RENDER_SIZE, MAX_STRENGTH, MIN_RENDER_SIZE  # noqa: E402
+from engine.photo_io import DEFAULT_MAX_PIXELS, FORMATS  # noqa: E402
+from engine.weights import ModelError  # noqa: E402
 
 EPILOG = """examples:
   colorize old_photo.jpg                       writes old_photo_color.jpg beside it
   colorize ~/scans -r -o ~/scans-colour        a whole tree, mirrored under ~/scans-colour
   colorize "*.tif" --format png --strength 1.3
   colorize scan.png --hints-dir hints/          uses hints/scan.json colour hints
-exit status: 0 all photos done, 1 some failed, 2 usage error"""
+exit status: 0 all photos done, 1 some failed, 2 usage error (including a model or device
+that cannot be used)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "with finer colour detail")
     p.add_argument("--strength", type=float, default=1.0, help=f"colour strength, 0 (grey) to {MAX_STRENGTH:g}")
     p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
+    p.add_argument("--threads", type=int, default=0,
+                   help="CPU threads to use (default: all cores; fewer leaves room for other work)")
     p.add_argument("--model", help="model name (see --list-models) or a .safetensors file")
     exists = p.add_mutually_exclusive_group()
     exists.add_argument("--if-exists", choices=IF_EXISTS, default="rename",
@@ -81,8 +91,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--strength must be between 0 and {MAX_STRENGTH:g}")
     if args.render_size < MIN_RENDER_SIZE:
         parser.error(f"--render-size must be at least {MIN_RENDER_SIZE}")
+    if args.threads < 0:
+        parser.error("--threads must be 0 (all cores) or more")
     if not 1 <= args.quality <= 100:
         parser.error("--quality must be between 1 and 100")
+    if "/" in args.suffix or "\\" in args.suffix or args.suffix in (".", ".."):
+        parser.error("--suffix is added to file names and cannot contain a folder separator")
     if args.hints_dir is not None and not args.hints_dir.is_dir():
         parser.error(f"--hints-dir {args.hints_dir} is not a folder")
 
@@ -90,24 +104,33 @@ def main(argv: list[str] | None = None) -> int:
                              render_size=args.render_size, strength=args.strength, if_exists=args.if_exists,
                              hints_dir=args.hints_dir, max_pixels=None if args.allow_huge else DEFAULT_MAX_PIXELS,
                              quality=args.quality)
-    inputs, problems = collect_inputs(args.inputs, args.recursive)
+    inputs, problems = collect_inputs(args.inputs, args.recursive, exclude=args.output_dir)
     try:
         jobs = plan_jobs(inputs, settings)
     except UsageError as exc:
         parser.error(str(exc))
-    for item, reason in problems:
-        print(f"colorize: {item}: {reason}", file=sys.stderr)
+    if not args.quiet or not jobs:  # otherwise they are named once, in the summary
+        for item, reason in problems:
+            print(f"colorize: {item}: {reason}", file=sys.stderr)
     if not jobs:
         print("colorize: nothing to do", file=sys.stderr)
         return 1 if problems else 0
 
     from engine.infer import Colorizer  # after argument checks: loading torch takes a moment
 
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+
     try:
         colorizer = Colorizer(args.model, device=args.device)
-    except (ModelError, DeviceError) as exc:
+    except ModelError as exc:  # the settings cannot work for any photo: a usage error
         print(f"colorize: cannot use the model: {exc}", file=sys.stderr)
-        return 1
+        return 2
+    except DeviceError as exc:
+        print(f"colorize: {exc}", file=sys.stderr)
+        return 2
     if not args.quiet:
         print(f"Colorizing {len(jobs)} photo(s) with {colorizer.describe()}", file=sys.stderr)
 
@@ -120,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         for result in run_jobs(jobs, colorizer, settings):
             results.append(result)
             bar.update(1)
-            if result.status == "failed":
+            if result.status == "failed" and not args.quiet:  # quiet: named once, in the summary
                 bar.write(f"failed: {result.job.source}: {result.message}", file=sys.stderr)
     except KeyboardInterrupt:
         bar.close()
@@ -136,11 +159,13 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"results": [r.to_json() for r in results],
                           "not_found": [{"input": i, "message": m} for i, m in problems],
                           "summary": {**counts, "seconds": round(elapsed, 2)}}, indent=2))
-    if not args.quiet or failed:
-        print(f"Done: {counts['done']} colorized, {counts['failed']} failed, {counts['skipped']} skipped "
-              f"in {elapsed:.1f} s", file=sys.stderr)
+    if not args.quiet or failed or problems:
+        print(f"Done: {counts['done']} colorized, {counts['failed'] + len(problems)} failed, "
+              f"{counts['skipped']} skipped in {elapsed:.1f} s", file=sys.stderr)
         for r in failed:
             print(f"  {r.job.source}: {r.message}", file=sys.stderr)
+        for item, reason in problems:
+            print(f"  {item}: {reason}", file=sys.stderr)
     return 1 if failed or problems else 0
 
 

@@ -62,6 +62,7 @@ def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
 
 
 def lab_to_linear_rgb(lab: torch.Tensor) -> torch.Tensor:
+    """Lab -> linear RGB, unclipped: values outside [0, 1] tell how far out of gamut a colour is."""
     L, a, b = lab.unbind(-3)
     fy = (L + 16) / 116
     f = torch.stack((fy + a / 500, fy, fy - b / 200), dim=-3)
@@ -157,3 +158,107 @@ def clamp_to_gamut(L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
     limit = limit.reshape(chroma.shape).to(ab.dtype)
     scale = torch.where(chroma > limit, limit / chroma.clamp(min=1e-6), torch.ones_like(chroma))
     return ab * scale.unsqueeze(-3)
+
+
+# --- Rendering: Lab -> displayable sRGB, fast ------------------------------------------------
+# Rendering converts every pixel of the full-resolution photo (12-24 million), so it uses a
+# cheaper formulation than `lab_to_rgb`, tested against it: the white point is folded into
+# one 3x3 matrix product, the piecewise cube is written with clamps instead of `where`, and
+# for 8-bit output the linear -> sRGB curve is a 65536-entry table instead of a power.
+
+_T0 = 6 / 29                # f() switches from linear to cube root here (CIE; = _EPS ** (1/3))
+_SLOPE = 3 * _T0 * _T0      # slope of the linear segment of f^-1, tangent to the cube at _T0
+_LUT_STEPS = 65535          # linear light is quantised to 1/65535: < 0.03 of an 8-bit level
+
+
+@lru_cache(maxsize=4)
+def _srgb8_table(device: torch.device) -> torch.Tensor:
+    """uint8 sRGB code for linear light in [i, i + 1) / _LUT_STEPS (its midpoint), i = 0.._LUT_STEPS."""
+    mid = ((torch.arange(_LUT_STEPS + 1, dtype=torch.float64) + 0.5) / _LUT_STEPS).clamp(max=1.0)
+    return (linear_to_srgb(mid) * 255 + 0.5).floor().clamp(0, 255).to(torch.uint8).to(device)
+
+
+@lru_cache(maxsize=4)
+def _xyz_to_linear_matrix(scale: float, device: torch.device) -> torch.Tensor:
+    """RGB_FROM_XYZ with the D65 white point and an output scale folded in (float32)."""
+    white = torch.tensor(WHITE_D65, dtype=torch.float64)
+    return (RGB_FROM_XYZ * white * scale).to(torch.float32).to(device)
+
+
+def fit_linear_to_gamut(lin: torch.Tensor, luminance: torch.Tensor, top: float = 1.0) -> torch.Tensor:
+    """Bring linear RGB (3, ...) into [0, top] by moving each colour straight towards the grey of
+    its own luminance (...) just as far as needed. In place on `lin`.
+
+    Luminance, and so CIE L, stays exactly as it was, and the hue barely moves; clipping each
+    channel separately instead brightens shadows into saturated red or blue and turns
+    highlights pink.
+    """
+    y = luminance.clamp(0.0, top)
+    d = lin.sub_(y)
+    dmax = torch.maximum(torch.maximum(d[0], d[1]), d[2]).clamp_(min=1e-12)
+    dmin_neg = torch.minimum(torch.minimum(d[0], d[1]), d[2]).neg_().clamp_(min=1e-12)
+    s = torch.minimum(torch.rsub(y, top).div_(dmax), y.div(dmin_neg)).clamp_(max=1.0)
+    return d.mul_(s).add_(y)
+
+
+class DisplayConverter:
+    """Flat L, a, b (N,) -> (N, 3) sRGB codes, out-of-gamut colours fitted at constant lightness.
+
+    Holds its scratch buffers, so converting a 24-megapixel photo chunk by chunk allocates
+    nothing per chunk (with fresh tensors, the allocator's page faults cost more than the maths).
+    8-bit output uses the lookup table; 16-bit output computes the power curve exactly.
+    """
+
+    def __init__(self, max_pixels: int, bit_depth: int = 8, device: torch.device | str = "cpu") -> None:
+        self.bit_depth = bit_depth
+        self.device = torch.device(device)
+        self.max_pixels = max_pixels
+        self.top = float(_LUT_STEPS) if bit_depth == 8 else 1.0
+        self.matrix = _xyz_to_linear_matrix(self.top, self.device)
+        n = 3 * max_pixels
+        new = dict(dtype=torch.float32, device=self.device)
+        self._f, self._g, self._h = torch.empty(n, **new), torch.empty(n, **new), torch.empty(n, **new)
+        self._p, self._q, self._r = (torch.empty(max_pixels, **new) for _ in range(3))
+        if bit_depth == 8:
+            self._idx = torch.empty(n, dtype=torch.int32, device=self.device)
+            self._codes = torch.empty(n, dtype=torch.uint8, device=self.device)
+            self._table = _srgb8_table(self.device)
+
+    def __call__(self, L: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """Returns (N, 3): uint8 codes, or int32 holding 16-bit codes. Valid until the next call."""
+        n = L.shape[0]
+        if n > self.max_pixels:
+            raise ValueError(f"{n} pixels at once; this converter was made for {self.max_pixels}")
+        top = self.top
+        f, cube, lin = (buf[: 3 * n].view(3, n) for buf in (self._f, self._g, self._h))
+        p, q, r = self._p[:n], self._q[:n], self._r[:n]
+        fy = torch.add(L, 16.0, out=f[1]).mul_(1 / 116)
+        torch.add(fy, a, alpha=1 / 500, out=f[0])
+        torch.add(fy, b, alpha=-1 / 200, out=f[2])
+        # f^-1 without `where`: max(t, T0)^3 + slope * min(t - T0, 0), T0 = 6/29 (CIE).
+        torch.clamp(f, min=_T0, out=cube)
+        xyz = torch.mul(cube, cube, out=lin).mul_(cube)
+        xyz.add_(f.sub_(_T0).clamp_(max=0.0), alpha=_SLOPE)
+        # xyz is relative to the white point, which the matrix carries along with the scale.
+        y = torch.mul(xyz[1], top, out=p).clamp_(0.0, top)
+        rgb = torch.mm(self.matrix, xyz, out=cube)
+        # fit_linear_to_gamut, in the scratch buffers
+        d = rgb.sub_(y)
+        dmax = torch.maximum(d[0], d[1], out=q)
+        dmax = torch.maximum(dmax, d[2], out=q).clamp_(min=1e-12)
+        s = torch.sub(y, top, out=r).div_(dmax)  # -(room up)
+        dmin = torch.minimum(d[0], d[1], out=q)
+        dmin = torch.minimum(dmin, d[2], out=q).clamp_(max=-1e-12)
+        s = torch.maximum(s, torch.div(y, dmin, out=q), out=r).neg_().clamp_(max=1.0)
+        rgb = d.mul_(s).add_(y)
+        if self.bit_depth == 8:
+            idx = self._idx[: 3 * n]
+            idx.copy_(rgb.clamp_(0.0, top).view(-1))  # truncates: the table holds each step's midpoint
+            codes = torch.index_select(self._table, 0, idx, out=self._codes[: 3 * n])
+            return codes.view(3, n).T
+        return linear_to_srgb(rgb).mul_(65535.0).add_(0.5).clamp_(0, 65535).to(torch.int32).T
+
+
+def lab_to_display(L: torch.Tensor, a: torch.Tensor, b: torch.Tensor, bit_depth: int = 8) -> torch.Tensor:
+    """Flat L, a, b (N,) -> (N, 3) sRGB codes (uint8, or int32 holding 16-bit codes); see DisplayConverter."""
+    return DisplayConverter(L.shape[0], bit_depth, L.device)(L, a, b).clone()

@@ -29,7 +29,8 @@ def resolve_device(name: str = "auto") -> torch.device:
     if base not in DEVICE_CHOICES:
         raise DeviceError(f"unknown device {name!r}; choose one of: {', '.join(DEVICE_CHOICES)}")
     if base not in available_devices():
-        raise DeviceError(f"device {name!r} is not available on this computer (found: {', '.join(available_devices())})")
+        found = ", ".join(available_devices())
+        raise DeviceError(f"device {name!r} is not available on this computer (found: {found})")
     return torch.device(name)
 
 

@@ -10,6 +10,7 @@ report progress and honour a cancel request.
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +20,11 @@ import torch
 import torch.nn.functional as F
 
 from engine.catalog import resolve_model
-from engine.color import clamp_to_gamut, lab_to_rgb
+from engine.color import DisplayConverter, clamp_to_gamut
 from engine.devices import describe_device, is_out_of_memory, resolve_device
 from engine.hints import Hint, rasterize
 from engine.model import ColorUNet, make_input
-from engine.photo_io import Photo, read_photo
+from engine.photo_io import Photo, Stopwatch, read_photo
 from engine.weights import ModelInfo, load_model
 
 ProgressFn = Callable[[float, str], None]
@@ -32,7 +33,8 @@ CancelFn = Callable[[], bool]
 DEFAULT_RENDER_SIZE = 512
 MIN_RENDER_SIZE = 64
 MAX_STRENGTH = 2.0
-_STRIP_PIXELS = 1 << 21  # pixels per full-resolution strip (~25 MB of float temporaries)
+_CHUNK_PIXELS = 1 << 17     # pixels converted at once: their float temporaries (~8 MB) stay in cache
+_PROGRESS_PIXELS = 1 << 21  # report progress (and so let a GUI repaint) about this often
 
 
 class Cancelled(Exception):
@@ -65,21 +67,36 @@ def render_dims(width: int, height: int, render_size: int, multiple: int) -> tup
     return w, h
 
 
-def _axis_weights(n_out: int, n_in: int, start: int, stop: int):
-    """Source indices and weights of bilinear resampling (align_corners=False) for outputs start..stop."""
-    pos = (torch.arange(start, stop, dtype=torch.float32) + 0.5) * (n_in / n_out) - 0.5
-    pos = pos.clamp(0, n_in - 1)
-    i0 = pos.floor().long()
-    i1 = (i0 + 1).clamp(max=n_in - 1)
-    return i0, i1, (pos - i0).unsqueeze(0)
-
-
 def upsample_rows(ab: torch.Tensor, out_h: int, out_w: int, r0: int, r1: int) -> torch.Tensor:
-    """Rows r0..r1 of the bilinear upsampling of ab (C, h, w) to (C, out_h, out_w)."""
-    y0, y1, wy = _axis_weights(out_h, ab.shape[1], r0, r1)
-    rows = ab[:, y0] * (1 - wy.T) + ab[:, y1] * wy.T              # (C, n, w)
-    x0, x1, wx = _axis_weights(out_w, ab.shape[2], 0, out_w)
-    return rows[:, :, x0] * (1 - wx) + rows[:, :, x1] * wx        # (C, n, W)
+    """Rows r0..r1 of the bilinear upsampling of ab (C, h, w) to (C, out_h, out_w).
+
+    Equal to `F.interpolate(ab[None], (out_h, out_w), mode="bilinear")[0, :, r0:r1]`, without
+    ever holding the full-size result. For many strips, `RowUpsampler` is faster.
+    """
+    return RowUpsampler(ab, out_h, out_w).rows(r0, r1)
+
+
+class RowUpsampler:
+    """Bilinear upsampling (align_corners=False) of a small map, produced a few rows at a time.
+
+    Bilinear resampling is separable, so the map is first widened to the full width once (it
+    has only a few dozen rows); each output row is then one blend of two of those wide rows.
+    """
+
+    def __init__(self, ab: torch.Tensor, out_h: int, out_w: int) -> None:
+        wide = F.interpolate(ab[None].float(), size=(ab.shape[1], out_w), mode="bilinear", align_corners=False)[0]
+        self.wide = wide                                              # (C, h, W)
+        self.step = torch.diff(wide, dim=1, append=wide[:, -1:])      # row i+1 - row i (0 for the last)
+        pos = (torch.arange(out_h, dtype=torch.float64) + 0.5) * (ab.shape[1] / out_h) - 0.5
+        pos = pos.clamp(0, ab.shape[1] - 1)
+        self.src = pos.floor().long()
+        self.weight = (pos - self.src).to(torch.float32)
+
+    def rows(self, r0: int, r1: int) -> torch.Tensor:
+        """(C, r1 - r0, W)."""
+        src = self.src[r0:r1]
+        out = self.wide.index_select(1, src)
+        return out.addcmul_(self.step.index_select(1, src), self.weight[r0:r1, None])
 
 
 class Colorizer:
@@ -128,33 +145,55 @@ class Colorizer:
 
     def render(self, lightness: np.ndarray, chroma: Chroma, strength: float = 1.0, *,
                bit_depth: int = 8, cancel: CancelFn | None = None,
-               progress: ProgressFn | None = None) -> np.ndarray:
-        """Recombine chroma with a lightness map of any size (full photo or a preview)."""
+               progress: ProgressFn | None = None, timings: dict[str, float] | None = None) -> np.ndarray:
+        """Recombine chroma with a lightness map of any size (full photo or a preview).
+
+        Works through the photo a few rows at a time, so memory stays flat however large it
+        is; `cancel` is polled between those rows. `timings`, when given, gains the seconds
+        spent in "upsampling" and "colour conversion".
+        """
         strength = float(np.clip(strength, 0.0, MAX_STRENGTH))
-        ab = clamp_to_gamut(chroma.lightness, chroma.ab * strength)
+        ab = clamp_to_gamut(chroma.lightness, chroma.ab.float() * strength).cpu()
+        lightness = np.ascontiguousarray(lightness, dtype=np.float32)
         h, w = lightness.shape
         L = torch.from_numpy(lightness)
-        out_dtype = np.uint16 if bit_depth == 16 else np.uint8
-        scale = 65535.0 if bit_depth == 16 else 255.0
-        out = np.empty((h, w, 3), dtype=out_dtype)
-        rows = max(1, _STRIP_PIXELS // max(w, 1))
+        out = np.empty((h, w, 3), dtype=np.uint16 if bit_depth == 16 else np.uint8)
+        out_t = torch.from_numpy(out) if bit_depth != 16 else None
+        rows = max(1, _CHUNK_PIXELS // max(w, 1))
+        convert = DisplayConverter(rows * w, bit_depth)
+        upsample = RowUpsampler(ab, h, w)
+        next_report = _PROGRESS_PIXELS
+        clock = Stopwatch(timings)
         with torch.inference_mode():
             for r0 in range(0, h, rows):
                 if cancel is not None and cancel():
                     raise Cancelled()
                 r1 = min(h, r0 + rows)
-                ab_rows = upsample_rows(ab, h, w, r0, r1)
-                lab = torch.cat((L[r0:r1].unsqueeze(0), ab_rows), dim=0)
-                rgb = lab_to_rgb(lab).mul_(scale).add_(0.5).permute(1, 2, 0)
-                out[r0:r1] = rgb.numpy().astype(out_dtype)
-                if progress is not None:
+                clock.restart()
+                a, b = upsample.rows(r0, r1).reshape(2, -1)
+                clock.lap("upsampling")
+                rgb = convert(L[r0:r1].reshape(-1), a, b)
+                if out_t is not None:
+                    out_t[r0:r1].view(-1, 3).copy_(rgb)
+                else:
+                    out[r0:r1] = rgb.numpy().reshape(r1 - r0, w, 3)
+                clock.lap("colour conversion")
+                if progress is not None and (r1 * w >= next_report or r1 == h):
+                    next_report = r1 * w + _PROGRESS_PIXELS
                     progress(r1 / h, "rendering")
         return out
 
     def colorize(self, image: Photo | str | Path, hints: list[Hint] | None = None,
                  render_size: int = DEFAULT_RENDER_SIZE, strength: float = 1.0, *,
-                 progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> ColorizeResult:
-        photo = image if isinstance(image, Photo) else read_photo(image)
+                 progress: ProgressFn | None = None, cancel: CancelFn | None = None,
+                 timings: dict[str, float] | None = None) -> ColorizeResult:
+        """Colorize one photo (a Photo, or a path to read). Nothing is written.
+
+        `progress(fraction, stage)` is called from this thread; `cancel()` is polled between
+        stages and between strips of rows, and raises Cancelled when it returns True.
+        `timings`, when given, gains seconds per stage (network, upsampling, colour conversion).
+        """
+        photo = image if isinstance(image, Photo) else read_photo(image, timings=timings)
         notes = list(photo.notes)
 
         def report(fraction: float, stage: str) -> None:
@@ -164,6 +203,7 @@ class Colorizer:
         if cancel is not None and cancel():
             raise Cancelled()
         report(0.05, "predicting colours")
+        clock = Stopwatch(timings)
         with self._lock:
             try:
                 chroma = self.predict_chroma(photo, hints, render_size)
@@ -172,10 +212,14 @@ class Colorizer:
                     raise
                 self._free_device_memory()
                 notes.append(f"{self.device.type.upper()} ran out of memory; this photo was done on the CPU")
+                warnings.warn(notes[-1], RuntimeWarning, stacklevel=2)
                 chroma = self.predict_chroma(photo, hints, render_size, device=torch.device("cpu"))
+        clock.lap("network")
+        if cancel is not None and cancel():
+            raise Cancelled()
         report(0.3, "rendering")
         rgb = self.render(photo.lightness, chroma, strength, bit_depth=photo.bit_depth, cancel=cancel,
-                          progress=lambda f, s: report(0.3 + 0.7 * f, s))
+                          progress=lambda f, s: report(0.3 + 0.7 * f, s), timings=timings)
         return ColorizeResult(rgb=rgb, photo=photo, chroma=chroma, notes=notes)
 
     # --- helpers -------------------------------------------------------------------------------

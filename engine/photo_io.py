@@ -11,6 +11,7 @@ import errno
 import io
 import os
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,23 @@ _COLOUR_THRESHOLD = 4.0
 
 class PhotoError(Exception):
     """A photo that cannot be read or written; the message is meant for the user."""
+
+
+class Stopwatch:
+    """Adds elapsed seconds per stage into an optional dict (the benchmark's breakdown)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def restart(self) -> None:
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[stage] = self.timings.get(stage, 0.0) + now - self.last
+            self.last = now
 
 
 @dataclass
@@ -82,6 +100,8 @@ def _open(path: Path) -> Image.Image:
         raise PhotoError("not an image in a format Colorizer can read") from exc
     except OSError as exc:
         raise PhotoError(f"the file cannot be read ({exc.strerror or exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - a format plugin choking on a damaged header
+        raise PhotoError(f"the file is damaged or not an image ({type(exc).__name__}: {exc})") from exc
 
 
 def _exif_and_upright(im: Image.Image, notes: list[str]) -> tuple[Image.Image, bytes | None]:
@@ -124,22 +144,31 @@ def _is_colour(rgb: np.ndarray) -> bool:
     return float(spread.mean()) > _COLOUR_THRESHOLD * (255 / 100 if rgb.dtype == np.uint8 else 65535 / 100)
 
 
-def read_photo(path: Path | str, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Photo:
+def read_photo(path: Path | str, *, max_pixels: int | None = DEFAULT_MAX_PIXELS,
+               timings: dict[str, float] | None = None) -> Photo:
+    """Read a photo into full-resolution lightness, upright, with what outputs should keep.
+
+    Raises PhotoError with a one-line reason for anything unreadable. `timings`, when given,
+    gains the seconds spent in "decode" and "colour conversion".
+    """
     path = Path(path)
+    clock = Stopwatch(timings)
     notes: list[str] = []
     im = _open(path)
     try:
         w, h = im.size
         if max_pixels and w * h > max_pixels:
             raise PhotoError(f"the image is {w}x{h} ({w * h / 1e6:.0f} megapixels), over the "
-                             f"{max_pixels / 1e6:.0f} MP safety limit; allow it with --allow-huge")
+                             f"{max_pixels / 1e6:.0f} MP safety limit (a decompression bomb?); "
+                             "allow it with --allow-huge")
         source_format = output_format_for(path)
+        container = im.format  # exif_transpose returns an image without it
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
                 im.load()
                 im, exif = _exif_and_upright(im, notes)
-                return _photo_from_image(im, exif, path, source_format, notes)
+                return _photo_from_image(im, exif, path, source_format, notes, container=container, clock=clock)
             except PhotoError:
                 raise
             except MemoryError as exc:
@@ -149,12 +178,14 @@ def read_photo(path: Path | str, *, max_pixels: int | None = DEFAULT_MAX_PIXELS)
                 if "truncated" in msg or isinstance(exc, EOFError):
                     raise PhotoError("the file is truncated (incomplete download or copy?)") from exc
                 raise PhotoError(f"the image data is damaged ({exc})") from exc
+            except Exception as exc:  # noqa: BLE001 - decoders raise assorted errors on damaged data
+                raise PhotoError(f"the image data is damaged ({type(exc).__name__}: {exc})") from exc
     finally:
         im.close()
 
 
 def _photo_from_image(im: Image.Image, exif: bytes | None, path: Path, source_format: str,
-                      notes: list[str]) -> Photo:
+                      notes: list[str], *, container: str | None = None, clock: Stopwatch | None = None) -> Photo:
     icc = im.info.get("icc_profile")
     alpha = None
     mode = im.mode
@@ -178,12 +209,14 @@ def _photo_from_image(im: Image.Image, exif: bytes | None, path: Path, source_fo
     if icc and mode != "RGB":
         icc = None
 
+    clock = clock or Stopwatch(None)
+    clock.lap("decode")
     bit_depth, was_colour = 8, False
     if mode == "L":
         L = lightness_from_grey(np.asarray(im))
     elif mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         arr = np.asarray(im)
-        if mode == "I" and arr.max(initial=0) <= 255 and im.format not in ("PNG", "TIFF"):
+        if mode == "I" and arr.max(initial=0) <= 255 and container not in ("PNG", "TIFF"):
             L = lightness_from_grey(arr.clip(0, 255).astype(np.uint8))
         else:
             bit_depth = 16
@@ -203,6 +236,7 @@ def _photo_from_image(im: Image.Image, exif: bytes | None, path: Path, source_fo
         notes.append("the photo already has colour (or a sepia tone); it was re-colorized from its lightness")
     if alpha is not None and alpha.dtype != np.uint8 and bit_depth == 8:
         alpha = (alpha // 257).astype(np.uint8)
+    clock.lap("colour conversion")
     return Photo(lightness=np.ascontiguousarray(L, dtype=np.float32), alpha=alpha, bit_depth=bit_depth,
                  exif=exif, icc_profile=icc, source_format=source_format, was_colour=was_colour,
                  path=path, notes=notes)
@@ -243,45 +277,74 @@ def encode_image(rgb: np.ndarray, fmt: str, photo: Photo | None = None, quality:
     return im
 
 
-def _write_16bit_tiff(rgb16: np.ndarray, alpha: np.ndarray | None, handle) -> None:
+# EXIF fields that are also plain TIFF tags, so a 16-bit TIFF (written by tifffile, which
+# cannot embed an EXIF block) still says when, with what and by whom the photo was taken.
+_TIFF_TEXT_TAGS = (270, 271, 272, 305, 306, 315, 33432)  # description, make, model, software, date, artist, copyright
+_WEBP_MAX_SIDE = 16383
+
+
+def _tiff_text_tags(exif: bytes | None) -> list[tuple]:
+    if not exif:
+        return []
+    try:
+        parsed = Image.Exif()
+        parsed.load(exif)
+        items = [(tag, parsed.get(tag)) for tag in _TIFF_TEXT_TAGS]
+    except Exception:  # noqa: BLE001 - damaged EXIF: keep the pixels, drop the text
+        return []
+    return [(tag, "s", 0, value, True) for tag, value in items if isinstance(value, str) and value.isascii()]
+
+
+def _write_16bit_tiff(rgb16: np.ndarray, photo: Photo | None, handle, notes: list[str]) -> None:
     import tifffile
 
-    data = rgb16 if alpha is None else np.dstack((rgb16, alpha.astype(np.uint16)))
+    alpha = photo.alpha if photo is not None else None
+    data = rgb16
+    if alpha is not None:
+        data = np.dstack((rgb16, alpha.astype(np.uint16) * (257 if alpha.dtype == np.uint8 else 1)))
+    extra: dict = {}
+    if photo is not None and photo.icc_profile:
+        extra["iccprofile"] = photo.icc_profile
+    if photo is not None and photo.exif:
+        extra["extratags"] = _tiff_text_tags(photo.exif)
+        notes.append("16-bit TIFF keeps the date, camera and copyright fields of the EXIF data, not all of it")
     tifffile.imwrite(handle, data, photometric="rgb", compression="zlib",
-                     extrasamples=("unassalpha",) if alpha is not None else None)
+                     extrasamples=("unassalpha",) if alpha is not None else None, **extra)
 
 
 def write_photo(rgb: np.ndarray, dest: Path | str, fmt: str, photo: Photo | None = None, *,
-                quality: int = 95, overwrite: bool = False) -> list[str]:
+                quality: int = 95, overwrite: bool = False, timings: dict[str, float] | None = None) -> list[str]:
     """Write atomically. Returns notes (e.g. what the format could not keep).
 
     rgb: (H, W, 3) uint8, or uint16 for 16-bit sources (kept at 16 bits in TIFF only).
+    The pixels go to a hidden temporary file in the destination folder, which is renamed into
+    place only once complete; on any failure it is removed and a PhotoError says why.
+    `timings`, when given, gains the seconds spent in "encode".
     """
     dest = Path(dest)
+    clock = Stopwatch(timings)
     if fmt not in FORMATS:
         raise PhotoError(f"unknown output format {fmt!r}")
+    if fmt == "webp" and max(rgb.shape[:2]) > _WEBP_MAX_SIDE:
+        raise PhotoError(f"WebP cannot hold images over {_WEBP_MAX_SIDE} pixels a side "
+                         f"({rgb.shape[1]}x{rgb.shape[0]}); choose --format png, jpg or tiff")
     notes: list[str] = []
     if rgb.dtype == np.uint16 and fmt != "tiff":
         notes.append("saved at 8 bits per channel (choose TIFF output to keep 16 bits)")
-        rgb = (rgb.astype(np.uint32) * 255 + 32767) // 65535
-        rgb = rgb.astype(np.uint8)
+        rgb = ((rgb.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
     if dest.exists() and not overwrite:
         raise PhotoError(f"{dest.name} already exists")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".partial", dir=dest.parent)
-    except PermissionError as exc:
-        raise PhotoError(f"permission denied: cannot write in {dest.parent}") from exc
+    except FileExistsError as exc:
+        raise PhotoError(f"cannot create the folder {dest.parent}: a file has that name") from exc
     except OSError as exc:
         raise PhotoError(_write_error_text(exc, dest.parent)) from exc
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            if rgb.dtype == np.uint16:
-                _write_16bit_tiff(rgb, photo.alpha if photo is not None else None, handle)
-            else:
-                im = encode_image(rgb, fmt, photo, quality, notes)
-                im.save(handle, format=FORMATS[fmt][0], **_save_kwargs(fmt, photo, quality))
+            _encode_into(handle, rgb, fmt, photo, quality, notes)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; outputs are ordinary files
@@ -290,8 +353,19 @@ def write_photo(rgb: np.ndarray, dest: Path | str, fmt: str, photo: Photo | None
         tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise PhotoError(_write_error_text(exc, dest.parent)) from exc
+        if isinstance(exc, Exception):  # an encoder refusing these pixels or settings
+            raise PhotoError(f"could not save as {fmt.upper()} ({exc})") from exc
         raise
+    clock.lap("encode")
     return notes
+
+
+def _encode_into(handle, rgb: np.ndarray, fmt: str, photo: Photo | None, quality: int, notes: list[str]) -> None:
+    if rgb.dtype == np.uint16:
+        _write_16bit_tiff(rgb, photo, handle, notes)
+    else:
+        im = encode_image(rgb, fmt, photo, quality, notes)
+        im.save(handle, format=FORMATS[fmt][0], **_save_kwargs(fmt, photo, quality))
 
 
 def _current_umask() -> int:

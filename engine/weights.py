@@ -16,6 +16,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from engine.ab_bins import in_gamut_bins
 from engine.model import ColorUNet, UNetConfig
 
 FORMAT = "colorizer-model"
@@ -98,10 +99,31 @@ def save_model(model: ColorUNet, info: ModelInfo, path: Path, *, half: bool = Tr
         raise
 
 
+# Pickle-based checkpoints (torch.save) can run arbitrary code when loaded; they are refused.
+PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin", ".pkl", ".pickle")
+
+
+def _looks_like_pickle(path: Path) -> bool:
+    """torch.save writes a zip archive ("PK") or, in its legacy format, a raw pickle (0x80)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2)
+    except OSError:
+        return False
+    return head == b"PK" or (len(head) == 2 and head[0] == 0x80 and head[1] <= 5)
+
+
+_PICKLE_REFUSED = ("this is a pickle-based PyTorch checkpoint, which can run code when loaded, so it is "
+                   "refused; only .safetensors Colorizer models are accepted")
+
+
 def read_model_info(path: Path) -> ModelInfo:
     """Metadata only: cheap enough to list many models."""
     from safetensors import safe_open
 
+    path = Path(path)
+    if path.is_file() and (path.suffix.lower() in PICKLE_SUFFIXES or _looks_like_pickle(path)):
+        raise ModelError(_PICKLE_REFUSED)
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
@@ -112,6 +134,30 @@ def read_model_info(path: Path) -> ModelInfo:
     return ModelInfo.from_metadata(meta)
 
 
+def _check_architecture(info: ModelInfo, tensors: dict[str, torch.Tensor]) -> None:
+    """Compare names and shapes with the network the metadata describes, before building it.
+
+    The network is first laid out on the "meta" device, which allocates nothing, so metadata
+    describing an absurdly large network cannot exhaust memory.
+    """
+    in_gamut_bins()  # cached on the CPU first: its torch.unique has no meta-device version
+    try:
+        with torch.device("meta"):
+            expected = {k: tuple(v.shape) for k, v in ColorUNet(info.config).state_dict().items()}
+    except (RuntimeError, ValueError, TypeError) as exc:
+        raise ModelError(f"the model's architecture settings are invalid ({exc})") from exc
+    missing = sorted(expected.keys() - tensors.keys())
+    unexpected = sorted(tensors.keys() - expected.keys())
+    if missing or unexpected:
+        detail = f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}"
+        raise ModelError(f"the weights do not fit the model's architecture ({detail}; "
+                         f"{len(missing)} missing, {len(unexpected)} unexpected)")
+    for k, shape in expected.items():
+        if tuple(tensors[k].shape) != shape:
+            raise ModelError(f"the weights do not fit the model's architecture: {k} is "
+                             f"{tuple(tensors[k].shape)}, expected {shape}")
+
+
 def load_model(path: Path) -> tuple[ColorUNet, ModelInfo]:
     path = Path(path)
     info = read_model_info(path)
@@ -119,6 +165,7 @@ def load_model(path: Path) -> tuple[ColorUNet, ModelInfo]:
         tensors = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
     except (SafetensorError, OSError, ValueError) as exc:
         raise ModelError(f"the model file is damaged ({exc})") from exc
+    _check_architecture(info, tensors)
     try:
         model = ColorUNet(info.config)
         model.load_state_dict(tensors, strict=True)
