@@ -87,7 +87,9 @@ def _open(path: Path) -> Image.Image:
     try:
         if path.stat().st_size == 0:
             raise PhotoError("the file is empty (0 bytes)")
-        return Image.open(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow warns (then copes) on damaged EXIF at open
+            return Image.open(path)
     except PhotoError:
         raise
     except FileNotFoundError as exc:
@@ -117,6 +119,8 @@ def _exif_and_upright(im: Image.Image, notes: list[str]) -> tuple[Image.Image, b
         notes.append("damaged EXIF orientation was ignored")
         upright = im
     if not exif:
+        if im.info.get("exif"):
+            notes.append("damaged EXIF data was dropped")
         return upright, None
     try:
         exif[_ORIENTATION_TAG] = 1
@@ -308,8 +312,10 @@ def _write_16bit_tiff(rgb16: np.ndarray, photo: Photo | None, handle, notes: lis
     if photo is not None and photo.exif:
         extra["extratags"] = _tiff_text_tags(photo.exif)
         notes.append("16-bit TIFF keeps the date, camera and copyright fields of the EXIF data, not all of it")
-    tifffile.imwrite(handle, data, photometric="rgb", compression="zlib",
+    buffer = io.BytesIO()  # tifffile wants a named file; an os.fdopen handle's name is a number
+    tifffile.imwrite(buffer, data, photometric="rgb", compression="zlib",
                      extrasamples=("unassalpha",) if alpha is not None else None, **extra)
+    handle.write(buffer.getbuffer())
 
 
 def write_photo(rgb: np.ndarray, dest: Path | str, fmt: str, photo: Photo | None = None, *,
