@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Prove that a built bundle works on its own: copy it to a temporary folder and run, with an
+# environment that sees no Python, no virtual environment and no user settings,
+#   1. `colorizer --self-test` (Qt offscreen, bundled model, bundled sample -> colour, full size);
+#   2. `colorize` on a bundled sample photo, checking its exit status and the written file;
+#   3. that no shared library in the bundle resolves to the build machine's Python environment.
+#
+#   bash packaging/smoke_test.sh [dist/Colorizer]
+set -euo pipefail
+bundle=$(cd "${1:-dist/Colorizer}" && pwd)
+exe=""
+case "$(uname -s)" in MINGW*|MSYS*|CYGWIN*) exe=.exe ;; esac
+for name in colorizer colorize; do
+    [ -x "$bundle/$name$exe" ] || { echo "smoke_test: $bundle/$name$exe is missing" >&2; exit 1; }
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/colorizer-smoke.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+cp -a "$bundle" "$tmp/Colorizer"
+app="$tmp/Colorizer"
+mkdir -p "$tmp/home" "$tmp/out"
+cd "$tmp"
+clean_env=(env -i "PATH=/usr/bin:/bin" "HOME=$tmp/home" "TMPDIR=$tmp" "LANG=C.UTF-8")
+[ -n "$exe" ] && clean_env=(env)  # Windows needs its system environment; there is no venv on PATH in CI
+
+fail() { echo "smoke_test: FAILED: $*" >&2; exit 1; }
+
+echo "smoke_test: bundle copied to $app ($(du -sh "$app" | cut -f1))"
+start=$SECONDS
+set +e
+line=$("${clean_env[@]}" "$app/colorizer$exe" --self-test --report "$tmp/self-test.txt" 2>"$tmp/self-test.err")
+rc=$?
+set -e
+[ -z "$line" ] && [ -f "$tmp/self-test.txt" ] && line=$(cat "$tmp/self-test.txt")  # windowed Windows build
+echo "$line"
+if [ $rc -ne 0 ] || [[ "$line" != "self-test OK: "*"(bundle"* ]]; then
+    cat "$tmp/self-test.err" >&2
+    fail "colorizer --self-test exited $rc"
+fi
+echo "smoke_test: self-test passed in $((SECONDS - start)) s"
+
+start=$SECONDS
+sample="$app/_internal/resources/samples/cliff-house-1890.jpg"
+[ -f "$sample" ] || sample=$(ls "$app"/_internal/resources/samples/*.jpg | head -n 1)
+"${clean_env[@]}" "$app/colorize$exe" --version
+set +e
+"${clean_env[@]}" "$app/colorize$exe" "$sample" -o "$tmp/out" --quiet --json > "$tmp/cli.json"
+rc=$?
+set -e
+out="$tmp/out/$(basename "${sample%.*}")_color.jpg"
+[ $rc -eq 0 ] || { cat "$tmp/cli.json"; fail "colorize exited $rc"; }
+[ -s "$out" ] || { cat "$tmp/cli.json"; fail "colorize wrote no $out"; }
+echo "smoke_test: colorize $(basename "$sample") -> $(basename "$out") ($(wc -c < "$out") bytes) in $((SECONDS - start)) s"
+
+if command -v ldd >/dev/null && [ -z "$exe" ] && [ "$(uname -s)" = Linux ]; then
+    # Every shared library must come from the bundle or the operating system, never a Python install.
+    leaks=$(find "$app" -type f \( -name '*.so' -o -name '*.so.*' -o -name colorizer -o -name colorize \) -print0 \
+        | xargs -0 ldd 2>/dev/null | grep -E 'site-packages|/\.venv/' | sort -u || true)
+    [ -z "$leaks" ] || fail "libraries resolved outside the bundle:
+$leaks"
+    echo "smoke_test: no library resolves outside the bundle and the system"
+fi
+echo "smoke_test: OK"
