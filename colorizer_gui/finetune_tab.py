@@ -1,0 +1,1130 @@
+"""The Fine-tune tab: teach a colour model the user's own photo collection, on this computer.
+
+The tab only collects choices and draws what happens. Scanning the folder runs on a plain
+background thread; estimating and training run in a child process (see
+`colorizer_gui.finetune_process` for why) through `engine.finetune`, which uses the same
+`engine.train.train()` loop as `colorize-train`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from colorizer_gui import (
+    finetune_qt_guard,  # noqa: F401 - see there
+    icons,
+)
+from colorizer_gui.finetune_process import WorkerProcess
+from colorizer_gui.qt_model_manager import ModelManagerDialog
+from colorizer_gui.qt_plot import QLinePlot
+from engine import finetune
+from engine.catalog import DEFAULT_MODEL, list_models
+from engine.devices import DEVICE_CHOICES, available_devices, describe_device, resolve_device
+from engine.finetune import (
+    CROP_CHOICES,
+    DEFAULT_PRESET,
+    DEFAULT_VAL_SHARE,
+    FINETUNE_LR,
+    PRESETS,
+    FinetuneOptions,
+    Session,
+    create_session,
+    discard_session,
+    find_resumable,
+    format_duration,
+)
+from engine.model_manager import name_taken, validate_name
+from engine.photo_folder import FolderScan, scan_folder
+from engine.weights import MODEL_SUFFIX, ModelError, read_model_info
+
+MIN_PHOTOS = 2          # fewer cannot be split into training and held-out photos
+FEW_PHOTOS = 100        # below this, warn that results will be modest
+ESTIMATE_DELAY_MS = 900
+DEVICE_LABELS = {"auto": "Auto", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)", "cpu": "CPU"}
+SHARING_NOTE = ("Training runs in a separate process at low priority, so the app and colorizing in the "
+                "Colorize tab stay responsive and go first; training slows down while you colorize.")
+
+# Run states of the tab.
+IDLE, STARTING, RUNNING, PAUSING, PAUSED, STOPPING, STOPPED, FINISHED, FAILED = (
+    "idle", "starting", "running", "pausing", "paused", "stopping", "stopped", "finished", "failed")
+_ACTIVE = (STARTING, RUNNING, PAUSING, PAUSED, STOPPING)
+
+
+def _muted(label: QLabel) -> None:
+    pal = label.palette()
+    pal.setColor(QPalette.ColorRole.WindowText, pal.color(QPalette.ColorRole.PlaceholderText))
+    label.setPalette(pal)
+
+
+class _Relay(QObject):
+    """Carries results from plain Python threads to the UI thread (queued signals)."""
+
+    scanned = Signal(int, object, str)
+
+
+class MessageBar(QFrame):
+    """A coloured line of text with a few action buttons, shown above the tab's content."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setObjectName("finetuneMessageBar")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 6, 6, 6)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        row.addWidget(self.label, 1)
+        self._buttons_row = QHBoxLayout()
+        row.addLayout(self._buttons_row)
+        self.buttons: list[QPushButton] = []
+        self.kind = ""
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "info", actions: list[tuple[str, object]] | None = None) -> None:
+        colours = {"info": "#e3f2fd", "success": "#e8f5e9", "warning": "#fff8e1", "error": "#ffebee"}
+        self.kind = kind
+        self.setStyleSheet(f"#finetuneMessageBar {{ background: {colours.get(kind, colours['info'])}; "
+                           "border-radius: 6px; } #finetuneMessageBar QLabel { color: #1f2328; }")
+        self.label.setText(text)
+        for b in self.buttons:
+            b.deleteLater()
+        self.buttons = []
+        for label, callback in actions or []:
+            b = QPushButton(label)
+            b.clicked.connect(callback)
+            self._buttons_row.addWidget(b)
+            self.buttons.append(b)
+        self.show()
+
+    def button(self, text: str) -> QPushButton | None:
+        return next((b for b in self.buttons if b.text().startswith(text)), None)
+
+
+class PreviewView(QWidget):
+    """Held-out photos as rows of: greyscale input | current output | original."""
+
+    HEADERS = ("Greyscale input", "Fine-tuned model", "Original")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._pixmap: QPixmap | None = None
+        self.setMinimumHeight(120)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName("Preview of held-out photos")
+
+    def set_image(self, path: str | None) -> None:
+        pm = QPixmap(path) if path else QPixmap()
+        self._pixmap = None if pm.isNull() else pm
+        self.update()
+
+    def has_image(self) -> bool:
+        return self._pixmap is not None
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(420, 300)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        p = QPainter(self)
+        pal = self.palette()
+        fm = p.fontMetrics()
+        if self._pixmap is None:
+            p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                       "Previews of a few held-out photos appear here when training starts,\n"
+                       "and are refreshed every few minutes.")
+            p.end()
+            return
+        head = fm.height() + 4
+        avail = QSize(self.width(), max(10, self.height() - head))
+        size = self._pixmap.size().scaled(avail, Qt.AspectRatioMode.KeepAspectRatio)
+        x = (self.width() - size.width()) / 2
+        target = QRectF(x, head, size.width(), size.height())
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        p.drawPixmap(target, self._pixmap, QRectF(self._pixmap.rect()))
+        p.setPen(pal.color(QPalette.ColorRole.WindowText))
+        third = size.width() / 3
+        for i, text in enumerate(self.HEADERS):
+            rect = QRectF(x + i * third, 0, third, head)
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, fm.elidedText(text, Qt.TextElideMode.ElideRight,
+                                                                         int(third)))
+        p.end()
+
+
+class FineTuneTab(QWidget):
+    """Choose a folder, a base model and an effort; train; watch it learn; use the result.
+
+    Signals
+    -------
+    model_saved(str)
+        a fine-tuned model was written (path); the main window re-reads its model list.
+    models_changed()
+        the model manager imported, renamed or deleted a model.
+    """
+
+    model_saved = Signal(str)
+    models_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._state = IDLE
+        self._scan: FolderScan | None = None
+        self._scan_request = 0
+        self._scanning = False
+        self._session: Session | None = None
+        self._name_edited = False
+        self._estimates: dict[str, dict] = {}
+        self._estimate_key: str | None = None
+        self._val: list[dict] = []
+        self._previews: list[tuple[int, str]] = []
+        self._last_step = 0
+        self._relay = _Relay(self)
+        self._trainer = WorkerProcess(self)
+        self._estimator = WorkerProcess(self)
+        self._estimate_timer = QTimer(self)
+        self._estimate_timer.setSingleShot(True)
+        self._estimate_timer.setInterval(ESTIMATE_DELAY_MS)
+        self._manager_dialog: ModelManagerDialog | None = None
+        self._build()
+        self._connect()
+        self.refresh_models()
+        self._update_preset_texts()
+        self._update_controls()
+        self._offer_resume()
+
+    # --- building ------------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 8, 10, 8)
+        self.banner = MessageBar()
+        outer.addWidget(self.banner)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        outer.addWidget(splitter, 1)
+
+        # left: the choices
+        form_host = QWidget()
+        left = QVBoxLayout(form_host)
+        left.setContentsMargins(0, 0, 8, 0)
+
+        photos = QGroupBox("1 · Your photos")
+        pl = QVBoxLayout(photos)
+        row = QHBoxLayout()
+        self.folder_edit = QLineEdit()
+        self.folder_edit.setReadOnly(True)
+        self.folder_edit.setPlaceholderText("A folder of colour photos like the ones you want to colorize")
+        self.folder_button = QPushButton(icons.icon("add-folder"), "Choose folder…")
+        row.addWidget(self.folder_edit, 1)
+        row.addWidget(self.folder_button)
+        pl.addLayout(row)
+        self.scan_busy = QProgressBar()
+        self.scan_busy.setRange(0, 0)
+        self.scan_busy.setMaximumHeight(8)
+        self.scan_busy.setTextVisible(False)
+        self.scan_busy.hide()
+        pl.addWidget(self.scan_busy)
+        self.scan_label = QLabel("Colour photos of your region, era or family teach the model their colours. "
+                                 "Subfolders are included; greyscale photos are skipped.")
+        self.scan_label.setWordWrap(True)
+        self.scan_label.setTextFormat(Qt.TextFormat.RichText)
+        pl.addWidget(self.scan_label)
+        left.addWidget(photos)
+
+        model = QGroupBox("2 · Model")
+        ml = QFormLayout(model)
+        row = QHBoxLayout()
+        self.base_combo = QComboBox()
+        self.base_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.base_combo.setMinimumContentsLength(16)
+        self.base_combo.setToolTip("The model to start from; it is not changed.")
+        self.base_browse = QToolButton()
+        self.base_browse.setText("…")
+        self.base_browse.setToolTip("Start from a model file")
+        row.addWidget(self.base_combo, 1)
+        row.addWidget(self.base_browse)
+        ml.addRow("Start from:", row)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("e.g. family-1960s")
+        self.name_edit.setMaxLength(64)
+        ml.addRow("New model's name:", self.name_edit)
+        self.name_problem = QLabel()
+        self.name_problem.setStyleSheet("color: #c62828;")
+        self.name_problem.setWordWrap(True)
+        self.name_problem.hide()
+        ml.addRow("", self.name_problem)
+        left.addWidget(model)
+
+        effort = QGroupBox("3 · Effort")
+        el = QVBoxLayout(effort)
+        self.preset_group = QButtonGroup(self)
+        self.preset_buttons: dict[str, QRadioButton] = {}
+        for key, preset in PRESETS.items():
+            b = QRadioButton()
+            self.preset_group.addButton(b)
+            self.preset_buttons[key] = b
+            el.addWidget(b)
+            blurb = QLabel(f"{preset.blurb[0].upper()}{preset.blurb[1:]}.")
+            blurb.setWordWrap(True)
+            blurb.setContentsMargins(24, 0, 0, 2)
+            _muted(blurb)
+            el.addWidget(blurb)
+        self.preset_buttons[DEFAULT_PRESET].setChecked(True)
+
+        self.advanced_toggle = QToolButton()
+        self.advanced_toggle.setText("Advanced")
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setAutoRaise(True)
+        el.addWidget(self.advanced_toggle)
+        self.advanced = QWidget()
+        al = QFormLayout(self.advanced)
+        al.setContentsMargins(18, 0, 0, 0)
+        self.steps_spin = QSpinBox()
+        self.steps_spin.setRange(0, 1_000_000)
+        self.steps_spin.setSingleStep(100)
+        self.steps_spin.setToolTip("Training steps; each step learns from one batch of random crops.")
+        al.addRow("Steps:", self.steps_spin)
+        self.lr_combo = QComboBox()
+        self.lr_combo.setEditable(True)
+        self.lr_combo.addItems([f"{FINETUNE_LR:g} (recommended)", "1e-4", "5e-5", "5e-4", "1e-3"])
+        self.lr_combo.setToolTip("How big each learning step is. Lower forgets less of the base model; "
+                                 "higher adapts faster but can become unstable.")
+        al.addRow("Learning rate:", self.lr_combo)
+        self.crop_combo = QComboBox()
+        self.crop_combo.addItem("As the preset", 0)
+        for c in CROP_CHOICES:
+            self.crop_combo.addItem(f"{c} px", c)
+        self.crop_combo.setToolTip("Size of the square crops trained on. Smaller is faster and uses less memory.")
+        al.addRow("Crop size:", self.crop_combo)
+        self.batch_spin = QSpinBox()
+        self.batch_spin.setRange(0, 512)
+        self.batch_spin.setToolTip("Crops per step. Smaller uses less memory.")
+        al.addRow("Batch size:", self.batch_spin)
+        self.val_spin = QSpinBox()
+        self.val_spin.setRange(0, 50)
+        self.val_spin.setSuffix(" %")
+        self.val_spin.setValue(round(DEFAULT_VAL_SHARE * 100))
+        self.val_spin.setToolTip("Share of the folder held out, never trained on, to measure the improvement.")
+        al.addRow("Held out for validation:", self.val_spin)
+        self.advanced.hide()
+        el.addWidget(self.advanced)
+
+        drow = QHBoxLayout()
+        drow.addWidget(QLabel("Device:"))
+        self.device_combo = QComboBox()
+        found = available_devices()
+        for name in DEVICE_CHOICES:
+            label = DEVICE_LABELS[name]
+            if name == "auto":
+                label = f"Auto ({describe_device(resolve_device('auto')).split(' (')[0]})"
+            self.device_combo.addItem(label, name)
+            if name != "auto" and name not in found:
+                item = self.device_combo.model().item(self.device_combo.count() - 1)
+                item.setEnabled(False)
+                item.setToolTip(f"No {DEVICE_LABELS[name]} on this computer")
+        drow.addWidget(self.device_combo, 1)
+        el.addLayout(drow)
+        self.device_note = QLabel(SHARING_NOTE)
+        self.device_note.setWordWrap(True)
+        _muted(self.device_note)
+        el.addWidget(self.device_note)
+        left.addWidget(effort)
+
+        est = QHBoxLayout()
+        self.estimate_label = QLabel("Choose a folder to see how long it will take.")
+        self.estimate_label.setWordWrap(True)
+        self.estimate_button = QToolButton()
+        self.estimate_button.setIcon(icons.icon("retry"))
+        self.estimate_button.setToolTip("Measure the speed again")
+        est.addWidget(self.estimate_label, 1)
+        est.addWidget(self.estimate_button)
+        left.addLayout(est)
+        self.start_button = QPushButton(icons.icon("start"), "Start fine-tuning")
+        self.start_button.setDefault(True)
+        self.start_button.setMinimumHeight(34)
+        left.addWidget(self.start_button)
+        left.addStretch(1)
+        self.manage_button = QPushButton(icons.icon("model"), "Manage models…")
+        self.manage_button.setToolTip("Rename, delete, export or import colour models")
+        left.addWidget(self.manage_button)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(form_host)
+        scroll.setMinimumWidth(360)
+        splitter.addWidget(scroll)
+
+        # right: the run
+        run = QWidget()
+        rl = QVBoxLayout(run)
+        rl.setContentsMargins(8, 0, 0, 0)
+        self.title_label = QLabel("No training yet")
+        font = self.title_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.title_label.setFont(font)
+        rl.addWidget(self.title_label)
+        prow = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        prow.addWidget(self.progress, 1)
+        self.pause_button = QPushButton(icons.icon("pause"), "Pause")
+        self.resume_button = QPushButton(icons.icon("start"), "Resume")
+        self.stop_button = QPushButton(icons.icon("cancel"), "Stop…")
+        self.discard_button = QPushButton(icons.icon("remove"), "Discard")
+        self.discard_button.setToolTip("Delete this unfinished training and its checkpoint")
+        for b in (self.pause_button, self.resume_button, self.stop_button, self.discard_button):
+            prow.addWidget(b)
+        rl.addLayout(prow)
+        self.eta_label = QLabel(" ")
+        rl.addWidget(self.eta_label)
+
+        self.plot = QLinePlot(x_label="step", y_label="loss", empty_text="The loss curves appear here")
+        self.plot.add_series("train", "", QColor("#90caf9"), width=1.0)
+        self.plot.add_series("smooth", "training (smoothed)", QColor("#1565c0"), width=2.0)
+        self.plot.add_series("val", "held-out photos", QColor("#e65100"), width=2.0, markers=True)
+        rl.addWidget(self.plot, 3)
+        self.metrics_label = QLabel(" ")
+        self.metrics_label.setWordWrap(True)
+        rl.addWidget(self.metrics_label)
+
+        vrow = QHBoxLayout()
+        vrow.addWidget(QLabel("Preview:"))
+        self.preview_combo = QComboBox()
+        self.preview_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.preview_combo.setToolTip("Compare the previews over time; the newest is shown as it arrives")
+        vrow.addWidget(self.preview_combo)
+        vrow.addStretch(1)
+        rl.addLayout(vrow)
+        self.preview = PreviewView()
+        rl.addWidget(self.preview, 4)
+        self.status_label = QLabel(" ")
+        self.status_label.setWordWrap(True)
+        _muted(self.status_label)
+        rl.addWidget(self.status_label)
+        splitter.addWidget(run)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([400, 700])
+
+    def _connect(self) -> None:
+        self.folder_button.clicked.connect(self._on_folder_button_clicked)
+        self.base_browse.clicked.connect(self._on_base_browse_clicked)
+        self.base_combo.currentIndexChanged.connect(self._on_choice_changed)
+        self.name_edit.textEdited.connect(self._on_name_edited)
+        self.name_edit.textChanged.connect(self._on_name_changed)
+        self.preset_group.buttonToggled.connect(self._on_preset_toggled)
+        self.advanced_toggle.toggled.connect(self._on_advanced_toggled)
+        for w in (self.steps_spin, self.batch_spin, self.val_spin):
+            w.valueChanged.connect(self._on_choice_changed)
+        self.val_spin.valueChanged.connect(lambda _v: self._show_scan())
+        self.crop_combo.currentIndexChanged.connect(self._on_choice_changed)
+        self.device_combo.currentIndexChanged.connect(self._on_choice_changed)
+        self.lr_combo.currentTextChanged.connect(self._on_lr_changed)
+        self.estimate_button.clicked.connect(lambda: self.request_estimate(force=True))
+        self.start_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(self.pause)
+        self.resume_button.clicked.connect(self.resume)
+        self.stop_button.clicked.connect(self.ask_stop)
+        self.discard_button.clicked.connect(self.discard)
+        self.manage_button.clicked.connect(self.show_model_manager)
+        self.preview_combo.activated.connect(self._on_preview_combo_activated)
+        self._relay.scanned.connect(self._on_relay_scanned)
+        self._trainer.event.connect(self._on_trainer_event)
+        self._trainer.ended.connect(self._on_trainer_ended)
+        self._estimator.event.connect(self._on_estimator_event)
+        self._estimator.ended.connect(self._on_estimator_ended)
+        self._estimate_timer.timeout.connect(self.request_estimate)
+
+    # --- public API (the window, tests) --------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def session(self) -> Session | None:
+        return self._session
+
+    @property
+    def scan(self) -> FolderScan | None:
+        return self._scan
+
+    def refresh_models(self) -> None:
+        """Re-read the models that can be started from (after one is saved or imported)."""
+        current = self.base_combo.currentData()
+        extra = [self.base_combo.itemData(i) for i in range(self.base_combo.count())
+                 if self.base_combo.itemData(i, Qt.ItemDataRole.UserRole + 1) == "file"]
+        self.base_combo.blockSignals(True)
+        self.base_combo.clear()
+        default_row = -1
+        for e in list_models():
+            if e.error:
+                continue
+            kind = "built in" if e.source == "bundled" else "yours"
+            self.base_combo.addItem(f"{e.name} ({kind})", str(e.path))
+            if e.name == DEFAULT_MODEL and e.source == "bundled":
+                default_row = self.base_combo.count() - 1
+        for path in extra:
+            if path and Path(path).is_file() and self.base_combo.findData(path) < 0:
+                self._add_base_item(path)
+        if current and self.base_combo.findData(current) >= 0:
+            self.base_combo.setCurrentIndex(self.base_combo.findData(current))
+        elif default_row >= 0:
+            self.base_combo.setCurrentIndex(default_row)
+        self.base_combo.blockSignals(False)
+        if self.base_combo.count() == 0:
+            self.base_combo.setPlaceholderText("No model installed: choose a model file with …")
+        self._on_choice_changed()
+
+    def add_base_model(self, path: str | Path) -> bool:
+        """Offer a model file as the starting point (checked first)."""
+        try:
+            read_model_info(Path(path))
+        except ModelError as exc:
+            self.banner.show_message(f"{Path(path).name} cannot be used as a starting point: {exc}.", "error")
+            return False
+        row = self.base_combo.findData(str(path))
+        if row < 0:
+            row = self._add_base_item(str(path))
+        self.base_combo.setCurrentIndex(row)
+        return True
+
+    def set_folder(self, folder: str | Path) -> None:
+        """Choose the photo folder and scan it in the background."""
+        folder = str(folder)
+        self.folder_edit.setText(folder)
+        self.folder_edit.setToolTip(folder)
+        if not self._name_edited and self._state not in _ACTIVE:
+            self.name_edit.setText(self._suggest_name(Path(folder).name))
+        self._scan = None
+        self._scan_request += 1
+        request = self._scan_request
+        self._scanning = True
+        self.scan_busy.show()
+        self.scan_label.setText("Looking for colour photos…")
+        relay = self._relay
+
+        def work() -> None:
+            try:
+                result, error = scan_folder(Path(folder)), ""
+            except Exception as exc:  # noqa: BLE001 - reported in the tab
+                result, error = None, f"{type(exc).__name__}: {exc}"
+            try:
+                relay.scanned.emit(request, result, error)
+            except RuntimeError:
+                pass  # the tab was closed meanwhile
+
+        threading.Thread(target=work, name="finetune-scan", daemon=True).start()
+        self._update_controls()
+
+    def options(self) -> FinetuneOptions:
+        """The current choices (raises ValueError with a message when one is not valid)."""
+        if self.base_combo.currentData() is None:
+            raise ValueError("choose a model to start from")
+        lr_text = self.lr_combo.currentText().split()[0] if self.lr_combo.currentText().strip() else ""
+        try:
+            lr = float(lr_text) if lr_text else None
+        except ValueError as exc:
+            raise ValueError(f"the learning rate {lr_text!r} is not a number") from exc
+        if lr is not None and not 0 < lr < 1:
+            raise ValueError("the learning rate must be between 0 and 1")
+        return FinetuneOptions(
+            folder=self.folder_edit.text(), base_model=self.base_combo.currentData(),
+            name=self.name_edit.text().strip(), preset=self._preset_key(),
+            steps=self.steps_spin.value() or None, lr=lr, crop_size=self.crop_combo.currentData() or None,
+            batch_size=self.batch_spin.value() or None, val_share=self.val_spin.value() / 100,
+            device=self.device_combo.currentData(),
+        )
+
+    def request_estimate(self, force: bool = False) -> None:
+        """Measure a few real training steps (in the worker) and show the expected duration."""
+        if self._scan is None or len(self._scan.usable) < MIN_PHOTOS or self._state in _ACTIVE:
+            return
+        try:
+            options = self.options()
+        except ValueError as exc:
+            self.estimate_label.setText(f"Cannot estimate: {exc}.")
+            return
+        key_data = asdict(options)
+        key_data.pop("name")
+        key = json.dumps(key_data, sort_keys=True)
+        if not force and key in self._estimates:
+            self._show_estimate(self._estimates[key])
+            return
+        self._estimator.kill()
+        usable = self._scan.usable
+        sample = [str(p) for p in usable[:: max(1, len(usable) // 8)][:8]]
+        job = {"options": asdict(options), "sample": sample, "n_files": len(usable) + len(self._scan.skipped),
+               "n_usable": len(usable), "probe_steps": 4}
+        self._estimate_key = key
+        self.estimate_label.setText("Measuring the speed with a few real training steps…")
+        self._estimator.start("estimate", json.dumps(job))
+
+    def start(self) -> None:
+        """Start a new fine-tuning with the current choices."""
+        if self._state in _ACTIVE:
+            return
+        problem = self._start_problem()
+        if problem:
+            self.banner.show_message(problem, "warning")
+            return
+        try:
+            session = create_session(self.options())
+        except (ValueError, ModelError) as exc:
+            self.banner.show_message(f"Cannot start: {exc}.", "error")
+            return
+        except Exception as exc:  # noqa: BLE001 - DeviceError and file-system trouble alike
+            self.banner.show_message(f"Cannot start: {exc}.", "error")
+            return
+        self._estimator.kill()
+        self.banner.hide()
+        self._show_session(session)
+        self._launch(resume=False)
+
+    def pause(self) -> None:
+        if self._state == RUNNING and self._trainer.send(finetune.PAUSE):
+            self._set_state(PAUSING)
+            self.status_label.setText("Pausing after this step (a checkpoint is written)…")
+
+    def resume(self) -> None:
+        """Continue a paused run, or a stopped one from its checkpoint."""
+        if self._state == PAUSED and self._trainer.send(finetune.RESUME):
+            self._set_state(RUNNING)
+            return
+        if self._state in (STOPPED, FAILED, IDLE) and self._session is not None and self._session.resumable:
+            self.banner.hide()
+            self._launch(resume=True)
+
+    def ask_stop(self) -> None:
+        """Offer to keep the model trained so far (the checkpoint is kept either way)."""
+        if self._state not in (RUNNING, PAUSED, PAUSING, STARTING):
+            return
+        if self._last_step == 0:
+            self.stop(save=False)
+            return
+        total = self._session.total_steps if self._session else 0
+        self.banner.show_message(
+            f"Stop training at step {self._last_step:,} of {total:,}? You can keep the model trained so far; "
+            "either way the checkpoint is kept, so you can resume later.", "warning",
+            [("Save the model so far", lambda: self.stop(save=True)),
+             ("Stop without saving", lambda: self.stop(save=False)),
+             ("Keep training", self.banner.hide)])
+
+    def stop(self, save: bool = False) -> None:
+        self.banner.hide()
+        if self._state not in _ACTIVE:
+            return
+        if self._last_step == 0 and not save:
+            # Nothing learned yet: there is nothing worth keeping.
+            self._trainer.send(finetune.DISCARD)
+        else:
+            self._trainer.send(finetune.SAVE if save else finetune.STOP)
+        self._set_state(STOPPING)
+        self.status_label.setText("Stopping: writing the checkpoint and measuring the held-out photos…")
+
+    def discard(self) -> None:
+        """Forget a stopped or failed run and its checkpoint (saved models are kept)."""
+        if self._state in _ACTIVE or self._session is None:
+            return
+        discard_session(self._session)
+        self._session = None
+        self.banner.show_message("The unfinished training was discarded.", "info")
+        self._reset_run_view()
+        self._set_state(IDLE)
+
+    def shutdown(self) -> None:
+        """The app is closing: stop training with a checkpoint (resume is offered next time)."""
+        self._estimator.kill()
+        if self._trainer.running:
+            self._trainer.stop_and_wait(finetune.STOP)
+
+    def show_model_manager(self) -> ModelManagerDialog:
+        if self._manager_dialog is None:
+            self._manager_dialog = ModelManagerDialog(self)
+            self._manager_dialog.manager.models_changed.connect(self._on_manager_models_changed)
+        self._manager_dialog.manager.refresh()
+        self._manager_dialog.show()
+        self._manager_dialog.raise_()
+        return self._manager_dialog
+
+    # --- helpers -----------------------------------------------------------------------------------------
+
+    def _add_base_item(self, path: str) -> int:
+        self.base_combo.addItem(f"{Path(path).stem} (file)", path)
+        row = self.base_combo.count() - 1
+        self.base_combo.setItemData(row, "file", Qt.ItemDataRole.UserRole + 1)
+        self.base_combo.setItemData(row, path, Qt.ItemDataRole.ToolTipRole)
+        return row
+
+    @staticmethod
+    def _suggest_name(folder_name: str) -> str:
+        cleaned = "".join(c if c.isalnum() or c in " ._-" else "-" for c in folder_name).strip(" .-_")
+        base = (cleaned or "my-photos")[:50]
+        candidate, n = base, 1
+        while name_taken(candidate):
+            n += 1
+            candidate = f"{base}-{n}"
+        return candidate
+
+    def _preset_key(self) -> str:
+        return next((k for k, b in self.preset_buttons.items() if b.isChecked()), DEFAULT_PRESET)
+
+    def _update_preset_texts(self) -> None:
+        for key, b in self.preset_buttons.items():
+            p = PRESETS[key]
+            crops = f"{p.crop_sizes[0]}–{p.crop_sizes[-1]}" if len(p.crop_sizes) > 1 else str(p.crop_sizes[0])
+            b.setText(f"{p.label}: {p.steps:,} steps, {crops} px crops")
+        p = PRESETS[self._preset_key()]
+        self.steps_spin.setSpecialValueText(f"{p.steps:,} (preset)")
+        self.batch_spin.setSpecialValueText(f"{p.batch_size} (preset)")
+        self.crop_combo.setItemText(0, f"As the preset ({', '.join(str(c) for c in p.crop_sizes)} px)")
+
+    def _name_problem(self) -> str:
+        name = self.name_edit.text().strip()
+        if not name:
+            return "Give the new model a name."
+        try:
+            validate_name(name)
+        except ModelError as exc:
+            return f"{str(exc)[0].upper()}{str(exc)[1:]}."
+        if name_taken(name):
+            return f"You already have a model named “{name}”: choose another name (or rename that one)."
+        return ""
+
+    def _start_problem(self) -> str:
+        if not self.folder_edit.text():
+            return "Choose a folder of colour photos first."
+        if self._scanning or self._scan is None:
+            return "Wait until the folder has been scanned."
+        if len(self._scan.usable) < MIN_PHOTOS:
+            return "The folder has too few usable colour photos to learn from."
+        if self.base_combo.currentData() is None:
+            return "Choose a model to start from."
+        problem = self._name_problem()
+        if problem:
+            return problem
+        try:
+            self.options()
+        except ValueError as exc:
+            return f"{str(exc)[0].upper()}{str(exc)[1:]}."
+        return ""
+
+    def _set_state(self, state: str) -> None:
+        self._state = state
+        self._on_name_changed(self.name_edit.text())  # a just-saved model may have taken the name
+
+    def _update_controls(self) -> None:
+        active = self._state in _ACTIVE
+        for w in (self.folder_button, self.base_combo, self.base_browse, self.name_edit, self.advanced,
+                  self.device_combo, self.estimate_button, *self.preset_buttons.values()):
+            w.setEnabled(not active)
+        self.start_button.setEnabled(not active and not self._start_problem())
+        self.start_button.setToolTip(self._start_problem() if not active else "Training is running")
+        resumable = self._session is not None and self._session.resumable
+        self.pause_button.setVisible(self._state in (RUNNING, PAUSING, STARTING))
+        self.pause_button.setEnabled(self._state == RUNNING)
+        self.resume_button.setVisible(not self.pause_button.isVisible())
+        self.resume_button.setEnabled(self._state == PAUSED or (self._state in (STOPPED, FAILED) and resumable))
+        self.stop_button.setEnabled(self._state in (RUNNING, PAUSED, STARTING))
+        self.discard_button.setVisible(self._state in (STOPPED, FAILED) and self._session is not None)
+
+    def _show_session(self, session: Session) -> None:
+        """Point the run panel at a session and redraw what it logged so far."""
+        self._session = session
+        self._reset_run_view()
+        self.plot.set_x_max(session.total_steps)
+        self.progress.setRange(0, max(1, session.total_steps))
+        self.progress.setValue(session.step)
+        self._last_step = session.step
+        for ev in session.events():
+            kind = ev.get("event")
+            if kind == "loss":
+                self._add_loss(ev["step"], ev["loss"])
+            elif kind == "val":
+                self._add_validation(ev)
+            elif kind == "preview":
+                self._add_preview(ev["step"], ev["path"])
+        self._update_title()
+
+    def _reset_run_view(self) -> None:
+        self.plot.clear()
+        self._val, self._previews = [], []
+        self.preview_combo.clear()
+        self.preview.set_image(None)
+        self.metrics_label.setText(" ")
+        self.eta_label.setText(" ")
+        self.status_label.setText(" ")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self._last_step = 0
+        self._update_title()
+
+    def _update_title(self) -> None:
+        s = self._session
+        if s is None:
+            self.title_label.setText("No training yet")
+            return
+        folder = Path(s.folder).name or s.folder
+        words = {STARTING: "Starting", RUNNING: "Training", PAUSING: "Pausing", PAUSED: "Paused",
+                 STOPPING: "Stopping", STOPPED: "Stopped", FINISHED: "Finished", FAILED: "Stopped by a problem",
+                 IDLE: "Unfinished"}
+        self.title_label.setText(f"{words.get(self._state, '')}: “{s.name}” from the photos in “{folder}”")
+
+    def _launch(self, resume: bool) -> None:
+        assert self._session is not None
+        self._set_state(STARTING)
+        self._update_title()
+        self.progress.setRange(0, 0)  # busy until the first step
+        self.status_label.setText("Starting the training process and reading the photos…")
+        args = ["train", str(self._session.dir)] + (["--resume"] if resume else [])
+        self._trainer.start(*args)
+
+    def _add_loss(self, step: int, loss: float | None) -> None:
+        """The raw training loss is noisy (every batch differs): also draw a running average."""
+        if loss is None or not math.isfinite(loss):
+            return
+        self.plot.append("train", step, loss)
+        points = self.plot.points("smooth")
+        previous = points[-1][1] if points and points[-1][0] < step else None
+        self.plot.append("smooth", step, loss if previous is None else previous + 0.1 * (loss - previous))
+
+    def _add_validation(self, ev: dict) -> None:
+        self._val.append(ev)
+        self.plot.append("val", ev["step"], ev.get("loss"))
+        first, last = self._val[0], self._val[-1]
+        n = self._session.settings.get("val_share", 0) if self._session else 0
+        text = f"Held-out photos ({n:.0%} of the folder, never trained on): loss {first['loss']:.3f}"
+        if len(self._val) > 1:
+            text += f" → {last['loss']:.3f}"
+        if first.get("psnr") is not None:
+            text += f"  ·  PSNR {first['psnr']:.2f}"
+            if len(self._val) > 1:
+                text += f" → {last['psnr']:.2f}"
+            text += " dB"
+            if first.get("psnr_grey") is not None:
+                text += f" (grey photo: {first['psnr_grey']:.2f} dB)"
+        self.metrics_label.setText(text)
+
+    def _add_preview(self, step: int, path: str) -> None:
+        self._previews.append((step, path))
+        label = "before training" if step == 0 else f"step {step:,}"
+        self.preview_combo.addItem(label, path)
+        self.preview_combo.setCurrentIndex(self.preview_combo.count() - 1)
+        self.preview.set_image(path)
+
+    def _show_estimate(self, est: dict) -> None:
+        text = f"Estimated time: <b>{format_duration(est['total_seconds'])}</b> on {est['device']}"
+        self.estimate_label.setText(f"{text}<br><small>measured from {est['probe_steps']} real training steps: "
+                                    f"{est['seconds_per_step']:.2f} s per step, "
+                                    f"{est['images_per_second']:.0f} crops/s</small>")
+        self.estimate_label.setToolTip("\n".join(f"{k}: {format_duration(v)}" for k, v in est["breakdown"].items()))
+
+    def _offer_resume(self) -> None:
+        sessions = find_resumable()
+        if not sessions:
+            return
+        s = sessions[0]
+        self._load_form(s)
+        self._show_session(s)
+        self._set_state(STOPPED if s.status != "failed" else FAILED)
+        self._update_title()
+        when = time.strftime("%d %b %H:%M", time.localtime((s.dir / "checkpoint.pt").stat().st_mtime))
+        more = f" ({len(sessions) - 1} older unfinished run{'s' if len(sessions) > 2 else ''} also kept)" \
+            if len(sessions) > 1 else ""
+        note = f" It stopped because: {s.message}" if s.status == "failed" and s.message else ""
+        self.banner.show_message(
+            f"An unfinished fine-tuning of “{s.name}” was found: step {s.step:,} of {s.total_steps:,}, "
+            f"checkpoint from {when}.{note}{more}", "info",
+            [("Resume", self.resume), ("Discard", self.discard)])
+
+    def _load_form(self, session: Session) -> None:
+        o = FinetuneOptions.from_dict(session.options)
+        self._name_edited = True
+        self.name_edit.setText(o.name)
+        if o.base_model and self.base_combo.findData(o.base_model) < 0 and Path(o.base_model).is_file():
+            self._add_base_item(o.base_model)
+        if self.base_combo.findData(o.base_model) >= 0:
+            self.base_combo.setCurrentIndex(self.base_combo.findData(o.base_model))
+        if o.preset in self.preset_buttons:
+            self.preset_buttons[o.preset].setChecked(True)
+        self.steps_spin.setValue(o.steps or 0)
+        self.batch_spin.setValue(o.batch_size or 0)
+        self.crop_combo.setCurrentIndex(max(0, self.crop_combo.findData(o.crop_size or 0)))
+        self.val_spin.setValue(round(o.val_share * 100))
+        if o.lr:
+            self.lr_combo.setCurrentText(f"{o.lr:g}")
+        row = self.device_combo.findData(o.device)
+        if row >= 0:
+            self.device_combo.setCurrentIndex(row)
+        if Path(o.folder).is_dir():
+            self.set_folder(o.folder)
+        else:
+            self.folder_edit.setText(o.folder)
+
+    # --- slots --------------------------------------------------------------------------------------------
+
+    def _on_folder_button_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a folder of colour photos",
+                                                  self.folder_edit.text() or str(Path.home()))
+        if folder:
+            self.set_folder(folder)
+
+    def _on_base_browse_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Start from a model file", str(Path.home()),
+                                              f"Colorizer models (*{MODEL_SUFFIX})")
+        if path:
+            self.add_base_model(path)
+
+    def _on_name_edited(self, _text: str) -> None:
+        self._name_edited = True
+
+    def _on_name_changed(self, _text: str) -> None:
+        problem = self._name_problem() if self.name_edit.text() else ""
+        self.name_problem.setText(problem)
+        self.name_problem.setVisible(bool(problem) and self._state not in _ACTIVE)
+        self._update_controls()
+
+    def _on_preset_toggled(self, _button, checked: bool) -> None:
+        if checked:
+            self._update_preset_texts()
+            self._on_choice_changed()
+
+    def _on_advanced_toggled(self, shown: bool) -> None:
+        self.advanced.setVisible(shown)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+
+    def _on_lr_changed(self, _text: str) -> None:
+        self._on_choice_changed()
+
+    def _on_choice_changed(self, *_args) -> None:
+        self._update_controls()
+        # Estimates are for a new run; a run shown for resuming is measured only on request.
+        if self._scan is not None and self._state in (IDLE, FINISHED):
+            self._estimate_timer.start()
+
+    def _on_relay_scanned(self, request: int, scan: FolderScan | None, error: str) -> None:
+        if request != self._scan_request:
+            return  # an older folder: the newest choice wins
+        self._scanning = False
+        self.scan_busy.hide()
+        self._scan = scan
+        if scan is None:
+            self.scan_label.setText(f"<span style='color:#c62828'>The folder could not be read: {error}</span>")
+            self._update_controls()
+            return
+        self._show_scan()
+        self._update_controls()
+        if self._state in (IDLE, FINISHED):
+            self._estimate_timer.start(50)
+
+    def _show_scan(self) -> None:
+        scan = self._scan
+        if scan is None:
+            return
+        n, skipped = len(scan.usable), len(scan.skipped)
+        lines = [f"<b>{n:,} usable colour photo{'s' if n != 1 else ''}</b>"
+                 + (f", {skipped:,} skipped:" if skipped else ", none skipped.")]
+        for reason, count in sorted(scan.skip_reasons().items(), key=lambda kv: -kv[1]):
+            lines.append(f"&nbsp;&nbsp;• {count:,} {reason}")
+        val = round(n * self.val_spin.value() / 100)
+        if n >= MIN_PHOTOS:
+            lines.append(f"{val:,} of them will be held out to measure the improvement.")
+        if n < MIN_PHOTOS:
+            lines.append("<span style='color:#c62828'>That is too few to learn from: the folder needs colour "
+                         "photos (greyscale ones teach nothing about colour).</span>")
+        elif n < FEW_PHOTOS:
+            lines.append("<span style='color:#8a6d00'>Few photos: expect a modest change. A few hundred or more "
+                         "work best.</span>")
+        self.scan_label.setText("<br>".join(lines))
+        self.scan_label.setToolTip("\n".join(f"{p.name}: {r}" for p, r in scan.skipped[:40]))
+
+    def _on_estimator_event(self, ev: dict) -> None:
+        if ev.get("event") == "estimate":
+            if self._estimate_key:
+                self._estimates[self._estimate_key] = ev
+            self._show_estimate(ev)
+        elif ev.get("event") == "error":
+            self.estimate_label.setText(f"The speed could not be measured: {ev.get('message')} {ev.get('advice', '')}")
+
+    def _on_estimator_ended(self, code: int, crashed: bool, tail: str) -> None:
+        if code != 0 and crashed and "Measuring" in self.estimate_label.text():
+            self.estimate_label.setText("The speed could not be measured." + (f" ({tail.splitlines()[-1]})"
+                                                                             if tail else ""))
+
+    def _on_trainer_event(self, ev: dict) -> None:
+        kind = ev.get("event")
+        step = ev.get("step")
+        if step is not None:
+            self._last_step = step
+        if kind == "message":
+            text = ev.get("text", "")
+            self.status_label.setText(text.splitlines()[-1] if text else " ")
+            self.status_label.setToolTip(text)
+        elif kind == "progress":
+            if self._state == STARTING:
+                self._set_state(RUNNING)
+                self._update_title()
+            total = ev["total"]
+            self.progress.setRange(0, total)
+            self.progress.setValue(step)
+            self.progress.setFormat(f"%p%  ·  step {step:,} of {total:,}")
+            eta = ev.get("eta")
+            speed = ev.get("images_per_second") or 0
+            left = f"about {format_duration(eta)} left" if eta is not None and math.isfinite(eta) else "…"
+            self.eta_label.setText(f"{left}  ·  {speed:.0f} crops/s")
+        elif kind == "loss":
+            self._add_loss(step, ev["loss"])
+        elif kind == "val":
+            self._add_validation(ev)
+        elif kind == "preview":
+            self._add_preview(step, ev["path"])
+        elif kind == "checkpoint":
+            if self._session is not None:
+                self._session.step = step
+            self.status_label.setText(f"Checkpoint saved at step {step:,}.")
+        elif kind == "paused":
+            self._set_state(PAUSED)
+            self.eta_label.setText("Paused. The checkpoint is saved; Resume continues from here.")
+            self._update_title()
+        elif kind == "resumed":
+            self._set_state(RUNNING)
+            self._update_title()
+        elif kind == "saved":
+            self._on_model_saved(ev)
+        elif kind == "stopped":
+            self._reload_session()
+            self._set_state(STOPPED)
+            self._update_title()
+            self.eta_label.setText(f"Stopped at step {step:,}.")
+            if self.banner.kind != "success":
+                self.banner.show_message(f"Training stopped at step {step:,}. The checkpoint is kept: Resume "
+                                         "continues from there, now or after restarting the app.", "info",
+                                         [("Resume", self.resume), ("Discard", self.discard)])
+        elif kind == "finished":
+            self._reload_session()
+            self._set_state(FINISHED)
+            self._update_title()
+            self.eta_label.setText("Finished.")
+            self.status_label.setText(f"Saved to {ev.get('path')}")
+        elif kind == "discarded":
+            self._session = None
+            self._reset_run_view()
+            self._set_state(IDLE)
+            self.banner.show_message("Training was stopped before it began; nothing was kept.", "info")
+        elif kind == "error":
+            self._on_training_error(ev)
+
+    def _on_model_saved(self, ev: dict) -> None:
+        path = ev["path"]
+        name = Path(path).stem
+        summary = ""
+        if len(self._val) >= 2:
+            a, b = self._val[0], self._val[-1]
+            summary = (f" On the held-out photos the loss went from {a['loss']:.3f} to {b['loss']:.3f}"
+                       + (f" and PSNR from {a['psnr']:.2f} to {b['psnr']:.2f} dB." if a.get("psnr") else "."))
+        how = "The finished model" if ev.get("final") else f"The model as trained so far (step {ev['step']:,})"
+        self.banner.show_message(
+            f"{how} was saved as “{name}”. It is now in the Colorize tab's model list and in "
+            f"<code>colorize --list-models</code>.{summary}", "success",
+            [("Manage models…", self.show_model_manager)])
+        self.refresh_models()
+        self.model_saved.emit(path)
+
+    def _on_training_error(self, ev: dict) -> None:
+        self._reload_session()
+        self._set_state(FAILED)
+        self._update_title()
+        actions = []
+        if ev.get("resumable") and self._session is not None:
+            if ev.get("kind") == "memory":
+                actions.append(("Resume with a smaller batch", self._resume_smaller))
+            actions.append(("Resume", self.resume))
+            actions.append(("Discard", self.discard))
+        self.banner.show_message(f"<b>{ev.get('message', 'Training failed.')}</b> {ev.get('advice', '')}",
+                                 "error", actions)
+        self.eta_label.setText("Stopped by a problem.")
+
+    def _resume_smaller(self) -> None:
+        """After running out of memory: halve the batch (then the crops) and continue."""
+        if self._session is None:
+            return
+        st = self._session.settings
+        batch, crops = int(st.get("batch_size", 16)), [int(c) for c in st.get("crop_sizes", [128])]
+        if batch > 2:
+            self._session.update_settings(batch_size=max(2, batch // 2))
+        else:
+            self._session.update_settings(crop_sizes=[max(64, c // 2 // 16 * 16) for c in crops])
+        self.resume()
+
+    def _on_trainer_ended(self, code: int, crashed: bool, tail: str) -> None:
+        if self._state not in _ACTIVE:
+            return  # a terminal event already said how it ended
+        self._reload_session()
+        self._set_state(FAILED)
+        self._update_title()
+        step = self._session.step if self._session else 0
+        why = "it was stopped by the system, perhaps for lack of memory" if crashed else f"exit code {code}"
+        last = tail.strip().splitlines()[-1] if tail.strip() else ""
+        text = f"<b>The training process ended unexpectedly ({why}).</b>"
+        if last:
+            text += f" Last message: {last}"
+        actions = []
+        if self._session is not None and self._session.resumable:
+            text += f" The checkpoint at step {step:,} was kept."
+            actions = [("Resume", self.resume), ("Discard", self.discard)]
+        if crashed:
+            text += " If memory was short, resume with a smaller batch or crop size (Advanced)."
+            if actions:
+                actions.insert(0, ("Resume with a smaller batch", self._resume_smaller))
+        self.banner.show_message(text, "error", actions)
+
+    def _reload_session(self) -> None:
+        if self._session is not None and self._session.dir.is_dir():
+            try:
+                self._session = Session.load(self._session.dir)
+            except (OSError, ValueError):
+                pass
+
+    def _on_preview_combo_activated(self, row: int) -> None:
+        self.preview.set_image(self.preview_combo.itemData(row))
+
+    def _on_manager_models_changed(self) -> None:
+        self.refresh_models()
+        self._on_name_changed(self.name_edit.text())
+        self.models_changed.emit()
