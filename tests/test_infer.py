@@ -1,0 +1,208 @@
+"""The inference pipeline with a real (tiny) model: sizes, strength, lightness, progress, cancel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from skimage.color import lab2rgb, rgb2lab
+
+from engine.color import clamp_to_gamut
+from engine.devices import DeviceError, resolve_device
+from engine.hints import Hint
+from engine.infer import Cancelled, Colorizer, RowUpsampler, render_dims, upsample_rows
+from engine.photo_io import read_photo, write_photo
+
+
+@pytest.fixture(scope="module")
+def colorizer(tiny_model_path) -> Colorizer:
+    return Colorizer(tiny_model_path, device="cpu")
+
+
+def chroma_of(rgb: np.ndarray) -> np.ndarray:
+    lab = rgb2lab(rgb.astype(np.float64) / (65535.0 if rgb.dtype == np.uint16 else 255.0))
+    return np.hypot(lab[..., 1], lab[..., 2])
+
+
+@pytest.mark.parametrize("size, render, expected", [
+    ((4000, 3000), 512, (512, 384)),
+    ((3000, 4000), 512, (384, 512)),
+    ((6000, 1000), 512, (512, 80)),     # a panorama stays a panorama
+    ((300, 200), 512, (304, 192)),      # never upscaled past the photo (beyond rounding to the stride)
+    ((4000, 3000), 1024, (1024, 768)),
+])
+def test_render_dims_keep_aspect(size, render, expected):
+    w, h = render_dims(*size, render, 16)
+    assert (w, h) == expected and w % 16 == 0 and h % 16 == 0
+
+
+def test_network_sees_render_size_not_a_square(colorizer, make_photo):
+    seen = []
+    handle = colorizer.net.register_forward_hook(lambda m, inp, out: seen.append(tuple(inp[0].shape)))
+    try:
+        colorizer.colorize(make_photo("wide.png", size=(900, 300)), render_size=256)
+    finally:
+        handle.remove()
+    assert colorizer.net.config.stride == 8
+    assert seen == [(1, 4, 88, 256)]  # 256 * 300 / 900 = 85.3, to a multiple of the stride
+
+
+def test_output_has_full_size_and_keeps_lightness(colorizer, make_photo):
+    path = make_photo("a.png", size=(333, 211))
+    photo = read_photo(path)
+    for strength in (0.0, 1.0, 2.0):
+        rgb = colorizer.colorize(photo, strength=strength).rgb
+        assert rgb.shape == (211, 333, 3) and rgb.dtype == np.uint8
+        L_out = rgb2lab(rgb / 255.0)[..., 0]
+        assert np.abs(L_out - photo.lightness).max() < 1.0, strength
+
+
+def test_strength_scales_colour(colorizer, make_photo):
+    photo = read_photo(make_photo("a.png", size=(160, 120)))
+    grey, half, normal, bold = (colorizer.colorize(photo, strength=s).rgb for s in (0.0, 0.5, 1.0, 2.0))
+    assert (grey.max(axis=2).astype(int) - grey.min(axis=2)).max() <= 1  # R = G = B
+    assert chroma_of(normal).mean() > 10  # the tiny model is biased towards orange
+    assert chroma_of(half).mean() < 0.7 * chroma_of(normal).mean()
+    assert chroma_of(bold).mean() > 1.05 * chroma_of(normal).mean()  # bolder, up to the edge of the gamut
+    assert np.array_equal(colorizer.colorize(photo, strength=5.0).rgb, bold)  # capped at 2
+
+
+def test_matches_a_plain_reference_pipeline(colorizer, make_photo):
+    """Upsample ab bilinearly to full size, join with the full-res L, convert with scikit-image."""
+    photo = read_photo(make_photo("a.png", size=(250, 170)))
+    result = colorizer.colorize(photo)
+    ab = clamp_to_gamut(result.chroma.lightness, result.chroma.ab)
+    ab_full = F.interpolate(ab[None], size=photo.lightness.shape, mode="bilinear", align_corners=False)[0]
+    lab = np.dstack([photo.lightness, ab_full[0].numpy(), ab_full[1].numpy()]).astype(np.float64)
+    ref = lab2rgb(lab)
+    inside = ((ref > 0.002) & (ref < 0.998)).all(axis=2)  # where no gamut fitting is involved
+    assert inside.mean() > 0.5
+    diff = np.abs(result.rgb.astype(int) - np.floor(ref * 255 + 0.5).astype(int))[inside]
+    assert diff.max() <= 1
+
+
+def test_upsampling_in_strips_equals_whole_image():
+    ab = torch.randn(2, 13, 17)
+    whole = F.interpolate(ab[None], size=(301, 405), mode="bilinear", align_corners=False)[0]
+    up = RowUpsampler(ab, 301, 405)
+    strips = torch.cat([up.rows(r, min(301, r + 37)) for r in range(0, 301, 37)], dim=1)
+    assert torch.allclose(strips, whole, atol=1e-5)
+    assert torch.allclose(upsample_rows(ab, 301, 405, 100, 120), whole[:, 100:120], atol=1e-5)
+
+
+def test_render_is_the_same_whatever_the_strip_size(colorizer, make_photo, monkeypatch):
+    import engine.infer as infer
+
+    photo = read_photo(make_photo("a.png", size=(300, 257)))
+    chroma = colorizer.predict_chroma(photo)
+    reference = colorizer.render(photo.lightness, chroma)
+    monkeypatch.setattr(infer, "_CHUNK_PIXELS", 300 * 7)  # 7 rows a strip: many seams
+    assert np.array_equal(colorizer.render(photo.lightness, chroma), reference)
+
+
+def test_preview_sized_render(colorizer, make_photo):
+    photo = read_photo(make_photo("a.png", size=(400, 300)))
+    chroma = colorizer.predict_chroma(photo)
+    small = photo.lightness[::4, ::4].copy()
+    assert colorizer.render(small, chroma).shape == (75, 100, 3)
+
+
+def test_progress_and_cancel(colorizer, make_photo, monkeypatch):
+    import engine.infer as infer
+
+    monkeypatch.setattr(infer, "_PROGRESS_PIXELS", 20_000)  # report often on a small photo
+    monkeypatch.setattr(infer, "_CHUNK_PIXELS", 400 * 10)
+    path = make_photo("a.png", size=(400, 300))
+    seen: list[tuple[float, str]] = []
+    colorizer.colorize(path, progress=lambda f, s: seen.append((f, s)))
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0) and len(seen) >= 5
+    assert {s for _, s in seen} == {"predicting colours", "rendering"}
+
+    with pytest.raises(Cancelled):
+        colorizer.colorize(path, cancel=lambda: True)
+    calls = []
+
+    def cancel_while_rendering() -> bool:
+        calls.append(1)
+        return len(calls) > 3
+    with pytest.raises(Cancelled):
+        colorizer.colorize(path, cancel=cancel_while_rendering)
+    assert len(calls) == 4
+
+
+def test_timings_name_every_stage(colorizer, make_photo):
+    timings: dict[str, float] = {}
+    result = colorizer.colorize(make_photo("a.jpg", size=(200, 100)), timings=timings)
+    write_photo(result.rgb, make_photo("x.png").with_name("out.jpg"), "jpg", result.photo, timings=timings)
+    assert set(timings) == {"decode", "colour conversion", "network", "upsampling", "encode"}
+    assert all(v >= 0 for v in timings.values())
+
+
+def test_hints_reach_the_network_where_they_were_put(colorizer, make_photo):
+    """The untrained tiny model barely reacts to hints, but where it reacts shows the placement."""
+    photo = read_photo(make_photo("a.png", size=(256, 128)))
+    plain = colorizer.predict_chroma(photo).ab
+    hinted = colorizer.predict_chroma(photo, [Hint(192, 32, "#1040ff")]).ab
+    change = (hinted - plain).abs().sum(0)  # (32, 64): a quarter of the 128 x 256 render size
+    y, x = divmod(int(change.argmax()), change.shape[1])
+    assert change.max() > 0 and abs(y - 8) <= 2 and abs(x - 48) <= 2
+    assert change[-8:, :16].max() < change.max() / 10
+    outside = colorizer.predict_chroma(photo, [Hint(9999, 5, "#1040ff")]).ab  # off the photo: ignored
+    assert torch.equal(plain, outside)
+
+
+def test_16_bit_source_gives_16_bit_tiff(colorizer, tmp_path):
+    grey16 = (np.linspace(3000, 60000, 120 * 90).reshape(90, 120)).astype(np.uint16)
+    src = tmp_path / "deep.png"
+    Image.fromarray(grey16).save(src)
+    result = colorizer.colorize(src)
+    assert result.rgb.dtype == np.uint16
+    out = tmp_path / "deep.tif"
+    write_photo(result.rgb, out, "tiff", result.photo)
+    import tifffile
+    back = tifffile.imread(out)
+    assert back.dtype == np.uint16 and back.shape == (90, 120, 3)
+    assert (back % 257 != 0).mean() > 0.5  # real 16-bit values, not 8-bit ones scaled up
+    L_out = rgb2lab(back / 65535.0)[..., 0]
+    assert np.abs(L_out - result.photo.lightness).max() < 0.05
+
+
+def test_model_by_instance_path_and_name(tiny_model_path, isolated_user_dirs):
+    from engine.catalog import user_models_dir
+    from engine.weights import load_model
+
+    net, info = load_model(tiny_model_path)
+    assert Colorizer(net, info=info).name == "tiny"
+    folder = user_models_dir()
+    folder.mkdir(parents=True)
+    (folder / "mine.safetensors").write_bytes(tiny_model_path.read_bytes())
+    assert Colorizer("mine").model_path == folder / "mine.safetensors"
+
+
+def test_device_choice():
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else
+                                           "mps" if torch.backends.mps.is_available() else "cpu")
+    assert resolve_device("cpu").type == "cpu"
+    with pytest.raises(DeviceError, match="unknown device"):
+        resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(DeviceError, match="not available"):
+            resolve_device("cuda")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_gpu_out_of_memory_falls_back_to_cpu(tiny_model_path, make_photo):
+    colorizer = Colorizer(tiny_model_path, device="cuda")
+    path = make_photo("big.png", size=(2048, 2048))
+    torch.cuda.empty_cache()
+    torch.cuda.set_per_process_memory_fraction(1e-4)  # a real OOM, not a simulated one
+    try:
+        with pytest.warns(RuntimeWarning, match="ran out of memory"):
+            result = colorizer.colorize(path, render_size=2048)
+    finally:
+        torch.cuda.set_per_process_memory_fraction(1.0)
+    assert any("done on the CPU" in n for n in result.notes)
+    assert result.rgb.shape == (2048, 2048, 3)
