@@ -79,7 +79,7 @@ def test_wrong_architecture_keys(tiny_model_path, tmp_path):
 
 def test_absurd_architecture_is_refused_without_building_it(tiny_model_path, tmp_path):
     tensors, meta = _tensors_and_meta(tiny_model_path)
-    meta["config"] = json.dumps({"base_channels": 200_000, "depth": 6, "max_channels": 400_000, "n_bins": 0})
+    meta["config"] = json.dumps({"base_channels": 200_000, "depth": 3, "max_channels": 400_000, "n_bins": 0})
     path = tmp_path / "huge.safetensors"
     save_file(tensors, str(path), metadata=meta)
     start = time.monotonic()
