@@ -36,8 +36,18 @@ _SUFFIX_TO_FORMAT = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".tif": "tiff
                      ".webp": "webp"}
 READABLE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif"}
 _ORIENTATION_TAG = 0x0112
+# For a TIFF, Pillow's "EXIF" is the whole first directory, with tags that describe how *that*
+# file's pixels are laid out (size, bits, strips, compression...). Copied into an output they
+# would contradict its real layout (a TIFF written with them cannot even be opened again).
+_TIFF_LAYOUT_TAGS = frozenset({
+    254, 255, 256, 257, 258, 259, 262, 263, 266, 273, 277, 278, 279, 280, 281, 284, 317, 320,
+    322, 323, 324, 325, 338, 339, 340, 341, 347, 513, 514, 530, 531, 532, 34675,
+})
 # Colour images whose mean |a|,|b| chroma is under this are treated as grey scans.
 _COLOUR_THRESHOLD = 4.0
+
+
+_TRUNCATED = "the file is truncated (incomplete download or copy?)"
 
 
 class PhotoError(Exception):
@@ -100,8 +110,10 @@ def _open(path: Path) -> Image.Image:
         raise PhotoError("permission denied: this file cannot be read") from exc
     except UnidentifiedImageError as exc:
         raise PhotoError("not an image in a format Colorizer can read") from exc
-    except OSError as exc:
-        raise PhotoError(f"the file cannot be read ({exc.strerror or exc})") from exc
+    except (OSError, EOFError) as exc:
+        if isinstance(exc, EOFError) or "truncated" in str(exc).lower():
+            raise PhotoError(_TRUNCATED) from exc
+        raise PhotoError(f"the file cannot be read ({getattr(exc, 'strerror', None) or exc})") from exc
     except Exception as exc:  # noqa: BLE001 - a format plugin choking on a damaged header
         raise PhotoError(f"the file is damaged or not an image ({type(exc).__name__}: {exc})") from exc
 
@@ -123,6 +135,8 @@ def _exif_and_upright(im: Image.Image, notes: list[str]) -> tuple[Image.Image, b
             notes.append("damaged EXIF data was dropped")
         return upright, None
     try:
+        for tag in _TIFF_LAYOUT_TAGS.intersection(exif):
+            del exif[tag]
         exif[_ORIENTATION_TAG] = 1
         return upright, exif.tobytes()
     except Exception:  # noqa: BLE001
@@ -180,7 +194,7 @@ def read_photo(path: Path | str, *, max_pixels: int | None = DEFAULT_MAX_PIXELS,
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
                 msg = str(exc).lower()
                 if "truncated" in msg or isinstance(exc, EOFError):
-                    raise PhotoError("the file is truncated (incomplete download or copy?)") from exc
+                    raise PhotoError(_TRUNCATED) from exc
                 raise PhotoError(f"the image data is damaged ({exc})") from exc
             except Exception as exc:  # noqa: BLE001 - decoders raise assorted errors on damaged data
                 raise PhotoError(f"the image data is damaged ({type(exc).__name__}: {exc})") from exc
