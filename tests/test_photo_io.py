@@ -42,8 +42,11 @@ def _exif(orientation: int | None = None) -> bytes:
     return exif.tobytes()
 
 
+_SRGB_ICC = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()  # once: it holds a timestamp
+
+
 def _srgb_icc() -> bytes:
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    return _SRGB_ICC
 
 
 def _rgb(size=(64, 48)) -> np.ndarray:
