@@ -51,6 +51,8 @@ class WorkerProcess(QObject):
     def start(self, *args: str) -> None:
         if self.running:
             raise RuntimeError("the worker is already running")
+        if self._proc is not None:
+            self._proc.deleteLater()  # the previous run, finished and reported
         cmd, extra_env = worker_command(*args)
         env = QProcessEnvironment.systemEnvironment()
         for key, value in extra_env.items():
@@ -79,6 +81,12 @@ class WorkerProcess(QObject):
         self._proc.closeWriteChannel()
         if not self._proc.waitForFinished(timeout_ms):
             self.kill()
+
+    def wait(self, timeout_ms: int = 15000) -> bool:
+        """Wait for the child to exit (after its last event it only has to return); True if it did."""
+        if not self.running:
+            return True
+        return self._proc.waitForFinished(timeout_ms)
 
     def kill(self) -> None:
         if self.running:

@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QComboBox,
     QFileDialog,
@@ -83,6 +84,13 @@ def _muted(label: QLabel) -> None:
     pal = label.palette()
     pal.setColor(QPalette.ColorRole.WindowText, pal.color(QPalette.ColorRole.PlaceholderText))
     label.setPalette(pal)
+
+
+class _FormHost(QWidget):
+    """The scrolled column of choices: it scrolls rather than squeezing its fields."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(super().minimumSizeHint().width(), self.sizeHint().height())
 
 
 class _Relay(QObject):
@@ -221,6 +229,9 @@ class FineTuneTab(QWidget):
         self._update_preset_texts()
         self._update_controls()
         self._offer_resume()
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)  # the window also calls it when it closes
 
     # --- building ------------------------------------------------------------------------------------
 
@@ -234,7 +245,7 @@ class FineTuneTab(QWidget):
         outer.addWidget(splitter, 1)
 
         # left: the choices
-        form_host = QWidget()
+        form_host = _FormHost()
         left = QVBoxLayout(form_host)
         left.setContentsMargins(0, 0, 8, 0)
 
@@ -808,12 +819,13 @@ class FineTuneTab(QWidget):
 
     def _launch(self, resume: bool) -> None:
         assert self._session is not None
+        if not self._trainer.wait():  # a run that just stopped may still be exiting
+            self._trainer.kill()
         self._set_state(STARTING)
         self._update_title()
         self.progress.setRange(0, 0)  # busy until the first step
         self.status_label.setText("Starting the training process and reading the photos…")
-        args = ["train", str(self._session.dir)] + (["--resume"] if resume else [])
-        self._trainer.start(*args)
+        self._trainer.start("train", str(self._session.dir), *(["--resume"] if resume else []))
 
     def _add_loss(self, step: int, loss: float | None) -> None:
         """The raw training loss is noisy (every batch differs): also draw a running average."""
