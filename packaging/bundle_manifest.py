@@ -52,6 +52,9 @@ DROP = (
     "PySide6/Qt/translations/*",
 )
 KEEP = ("torch/bin/torch_shm_manager",)
+# Linux: libraries whose symbol tables are stripped after the build (the dynamic symbols stay):
+# about 100 MB. Only these: strip breaks the patchelf-edited libraries of other wheels.
+STRIP = ("torch/lib/libtorch_cpu.so", "torch/lib/libtorch_python.so")
 
 # (glob relative to the repository, folder in the bundle): read-only files found by engine.resources.
 DATAS = (

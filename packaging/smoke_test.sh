@@ -3,7 +3,8 @@
 # environment that sees no Python, no virtual environment and no user settings,
 #   1. `colorizer --self-test` (Qt offscreen, bundled model, bundled sample -> colour, full size);
 #   2. `colorize` on a bundled sample photo, checking its exit status and the written file;
-#   3. that no shared library in the bundle resolves to the build machine's Python environment.
+#   3. the app itself, offscreen, for a while: it must start its window and not fail;
+#   4. that no shared library in the bundle resolves to the build machine's Python environment.
 #
 #   bash packaging/smoke_test.sh [dist/Colorizer]
 set -euo pipefail
@@ -51,6 +52,21 @@ out="$tmp/out/$(basename "${sample%.*}")_color.jpg"
 [ $rc -eq 0 ] || { cat "$tmp/cli.json"; fail "colorize exited $rc"; }
 [ -s "$out" ] || { cat "$tmp/cli.json"; fail "colorize wrote no $out"; }
 echo "smoke_test: colorize $(basename "$sample") -> $(basename "$out") ($(wc -c < "$out") bytes) in $((SECONDS - start)) s"
+
+if [ -z "$exe" ] && command -v timeout >/dev/null; then
+    # The real app: it must still be running (or have quit cleanly) after a while, with no traceback.
+    start=$SECONDS
+    set +e
+    "${clean_env[@]}" QT_QPA_PLATFORM=offscreen timeout "${SMOKE_GUI_SECONDS:-30}" "$app/colorizer" \
+        "$sample" >"$tmp/gui.out" 2>"$tmp/gui.err"
+    rc=$?
+    set -e
+    if { [ $rc -ne 0 ] && [ $rc -ne 124 ]; } || grep -q "Traceback" "$tmp/gui.err"; then
+        cat "$tmp/gui.out" "$tmp/gui.err" >&2
+        fail "the app exited $rc or printed a traceback"
+    fi
+    echo "smoke_test: the app ran offscreen for $((SECONDS - start)) s without an error"
+fi
 
 if command -v ldd >/dev/null && [ -z "$exe" ] && [ "$(uname -s)" = Linux ]; then
     # Every shared library must come from the bundle or the operating system, never a Python install.
