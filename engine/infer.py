@@ -92,11 +92,25 @@ class RowUpsampler:
         self.src = pos.floor().long()
         self.weight = (pos - self.src).to(torch.float32)
 
-    def rows(self, r0: int, r1: int) -> torch.Tensor:
-        """(C, r1 - r0, W)."""
-        src = self.src[r0:r1]
-        out = self.wide.index_select(1, src)
-        return out.addcmul_(self.step.index_select(1, src), self.weight[r0:r1, None])
+    def rows(self, r0: int, r1: int, out: torch.Tensor | None = None) -> torch.Tensor:
+        """(C, r1 - r0, W), written into `out` when given.
+
+        Neighbouring output rows share a source row, so each run of them is one broadcast
+        multiply-add (a strip of a few dozen rows touches only one or two source rows).
+        """
+        if out is None:
+            out = torch.empty((self.wide.shape[0], r1 - r0, self.wide.shape[2]), dtype=self.wide.dtype)
+        src = self.src[r0:r1].tolist()
+        start = 0
+        while start < len(src):
+            s = src[start]
+            stop = start + 1
+            while stop < len(src) and src[stop] == s:
+                stop += 1
+            torch.addcmul(self.wide[:, s, None], self.step[:, s, None], self.weight[r0 + start:r0 + stop, None],
+                          out=out[:, start:stop])
+            start = stop
+        return out
 
 
 class Colorizer:
@@ -162,6 +176,7 @@ class Colorizer:
         rows = max(1, _CHUNK_PIXELS // max(w, 1))
         convert = DisplayConverter(rows * w, bit_depth)
         upsample = RowUpsampler(ab, h, w)
+        ab_rows = torch.empty((2, rows, w))
         next_report = _PROGRESS_PIXELS
         clock = Stopwatch(timings)
         with torch.inference_mode():
@@ -170,13 +185,12 @@ class Colorizer:
                     raise Cancelled()
                 r1 = min(h, r0 + rows)
                 clock.restart()
-                a, b = upsample.rows(r0, r1).reshape(2, -1)
+                a, b = upsample.rows(r0, r1, out=ab_rows[:, : r1 - r0]).reshape(2, -1)
                 clock.lap("upsampling")
-                rgb = convert(L[r0:r1].reshape(-1), a, b)
                 if out_t is not None:
-                    out_t[r0:r1].view(-1, 3).copy_(rgb)
+                    convert(L[r0:r1].reshape(-1), a, b, out=out_t[r0:r1].view(-1, 3))
                 else:
-                    out[r0:r1] = rgb.numpy().reshape(r1 - r0, w, 3)
+                    out[r0:r1] = convert(L[r0:r1].reshape(-1), a, b).numpy().reshape(r1 - r0, w, 3)
                 clock.lap("colour conversion")
                 if progress is not None and (r1 * w >= next_report or r1 == h):
                     next_report = r1 * w + _PROGRESS_PIXELS

@@ -206,3 +206,13 @@ def test_gpu_out_of_memory_falls_back_to_cpu(tiny_model_path, make_photo):
         torch.cuda.set_per_process_memory_fraction(1.0)
     assert any("done on the CPU" in n for n in result.notes)
     assert result.rgb.shape == (2048, 2048, 3)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (1, 700), (700, 1), (3, 2)])
+def test_extreme_shapes(colorizer, tmp_path, size):
+    path = tmp_path / "odd.png"
+    Image.fromarray(np.full(size[::-1], 120, np.uint8)).save(path)
+    result = colorizer.colorize(path)
+    assert result.rgb.shape == (size[1], size[0], 3)
+    rw, rh = result.chroma.render_size
+    assert (rw >= rh) == (size[0] >= size[1])  # orientation of the render follows the photo
