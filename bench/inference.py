@@ -20,7 +20,7 @@ per-channel maths, gather-based upsampling, 4:4:4 JPEG), run in the same child, 
 side comparison. The machine's load average is printed: other work on the CPU (a training
 run, say) slows everything and makes the numbers noisy.
 
-Usage: python bench/inference.py [--sizes 1,12,24] [--repeat 3] [--threads N] [--before]
+Usage: python bench/inference.py [--sizes 1,12,24] [--repeat 3] [--threads N] [--before] [--omp default]
 """
 
 from __future__ import annotations
@@ -110,7 +110,6 @@ def child(args: argparse.Namespace) -> None:
 
     import torch
 
-    import engine.cli  # noqa: F401 - sets the OpenMP wait policy exactly as `colorize` does, before torch
     from engine.infer import Colorizer
     from engine.model import ColorUNet
     from engine.photo_io import Stopwatch, read_photo, write_photo
@@ -138,6 +137,7 @@ def child(args: argparse.Namespace) -> None:
         del photo, result
     best = min(runs, key=lambda t: t["total"])
     report = {"after": best, "peak": _maxrss_bytes(), "base": base_rss, "threads": torch.get_num_threads(),
+              "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "(unset)"),
               "model": "bundled" if BUNDLED.is_file() else "fresh ColorUNet()"}
 
     if args.before:
@@ -177,6 +177,10 @@ def run_size(megapixels: float, folder: Path, args: argparse.Namespace) -> dict:
     if args.before:
         cmd.append("--before")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    if args.omp == "passive":
+        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as engine/cli.py sets it for `colorize`
+    else:
+        env.pop("OMP_WAIT_POLICY", None)  # the OpenMP runtime's own default (spin, then sleep)
     run = subprocess.run(cmd, capture_output=True, text=True, env=env)
     line = next((ln for ln in run.stdout.splitlines() if ln.startswith("RESULT ")), None)
     if run.returncode != 0 or line is None:
@@ -218,6 +222,8 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default, all cores)")
     p.add_argument("--before", action="store_true", help="also time the original renderer, side by side")
+    p.add_argument("--omp", choices=("passive", "default"), default="passive",
+                   help="OpenMP wait policy: passive, as `colorize` sets it, or the runtime's default")
     p.add_argument("--child", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
@@ -230,7 +236,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="colorizer-bench-") as tmp:
         for mp in (float(s) for s in args.sizes.split(",")):
             results.append(run_size(mp, Path(tmp), args))
-    print(f"torch threads: {results[0]['threads']}, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'PASSIVE')}")
+    print(f"torch threads: {results[0]['threads']}, OMP_WAIT_POLICY={results[0]['omp_wait_policy']}")
     print_table(results)
 
 

@@ -227,7 +227,7 @@ class DisplayConverter:
     def __call__(self, L: torch.Tensor, a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None
                  ) -> torch.Tensor:
         """Returns (N, 3): uint8 codes, or int32 holding 16-bit codes, written into `out` (a
-        contiguous (N, 3) tensor) when given; otherwise valid until the next call."""
+        contiguous (N, 3) tensor) when given."""
         n = L.shape[0]
         if n > self.max_pixels:
             raise ValueError(f"{n} pixels at once; this converter was made for {self.max_pixels}")
@@ -254,15 +254,18 @@ class DisplayConverter:
         s = torch.maximum(s, torch.div(y, dmin, out=q), out=r).neg_().clamp_(max=1.0)
         rgb = d.mul_(s).add_(y)
         if self.bit_depth == 8:
-            # Indices in pixel order (r, g, b, r, g, b, ...), so the table lookup writes the
-            # interleaved result straight into `out`. Converting to int truncates: the table
-            # holds each step's midpoint.
             idx = self._idx[: 3 * n]
-            idx.view(n, 3).copy_(rgb.clamp_(0.0, top).T)
+            idx.copy_(rgb.clamp_(0.0, top).view(-1))  # truncates: the table holds each step's midpoint
+            codes = torch.index_select(self._table, 0, idx, out=self._codes[: 3 * n]).view(3, n)
             if out is None:
-                out = self._codes[: 3 * n]
-            torch.index_select(self._table, 0, idx, out=out.view(-1))
-            return out.view(n, 3)
+                out = torch.empty((n, 3), dtype=torch.uint8, device=self.device)
+            if out.device.type == "cpu":  # interleave r, g, b: numpy's strided copy is ~7x faster here
+                planes, pixels = codes.numpy(), out.numpy()
+                for c in range(3):
+                    pixels[:, c] = planes[c]
+            else:
+                out.copy_(codes.T)
+            return out
         codes = linear_to_srgb(rgb).mul_(65535.0).add_(0.5).clamp_(0, 65535).to(torch.int32).T
         if out is not None:
             out.copy_(codes)
