@@ -2,9 +2,9 @@
 
 Each size runs in a fresh child process (JPEG in, JPEG out, the same calls `colorize` makes:
 read_photo -> Colorizer.colorize -> write_photo), so its peak memory is that child's own
-high-water mark (`resource.getrusage(RUSAGE_SELF).ru_maxrss`): everything the OS had to give
-the process, including Python, torch and the model, which is what a user's machine must
-have free. tracemalloc would miss torch's and Pillow's C allocations. The "base" column is the
+high-water mark of resident memory (VmHWM on Linux, else getrusage's ru_maxrss): everything
+the OS had to give the process, including Python, torch and the model, which is what a
+user's machine must have free. tracemalloc would miss torch's and Pillow's C allocations. The "base" column is the
 same figure after loading torch and the model, before the photo.
 
 Time is split into decode (Pillow), colour conversion (grey levels -> CIE L on the way in,
@@ -62,6 +62,14 @@ def make_test_photo(path: Path, width: int, height: int) -> None:
 # --- child: one size, fresh process ----------------------------------------------------------
 
 def _maxrss_bytes() -> int:
+    """This process's peak resident memory. On Linux from /proc (VmHWM): getrusage's ru_maxrss
+    also counts the parent's peak before the fork, here the parent that generated the photo."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     import resource
 
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -201,7 +209,10 @@ def print_table(results: list[dict]) -> None:
             other = t["total"] - sum(t.get(s, 0.0) for s in STAGES)
             name = f"{r['mp']:g} MP {r['dims'][0]}x{r['dims'][1]}{label}"
             cells = " ".join(f"{t.get(s, 0.0):11.3f}" for s in STAGES)
-            mem = f"{peak / 2**20:7.0f} MB" if key == "after" else f"{'(same)':>9s}"
+            if key == "after" or peak > r["peak"]:
+                mem = f"{peak / 2**20:6.0f} MB"
+            else:
+                mem = f"{'<= above':>9s}"  # a high-water mark: this run, after the one above, added nothing
             print(f"{name:>22s} {cells} {other:11.3f} {t['total']:11.3f} {t['cpu']:11.3f} {mem} "
                   f"{r['base'] / 2**20:5.0f} MB")
     print("(wall-clock seconds per photo, fastest of the repeats; CPU time = all threads' CPU seconds in that run;\n"

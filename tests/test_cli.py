@@ -169,6 +169,7 @@ def test_hints_dir(tmp_path, tiny_model_path, capsys):
     (["{src}", "--hints-dir", "{tmp}/nope"], "is not a folder"),
     (["{src}", "--format", "gif"], "invalid choice"),
     (["{src}", "--quality", "0"], "--quality must be between 1 and 100"),
+    (["{src}", "--threads", "-1"], "--threads must be 0 (all cores) or more"),
     (["{src}", "-o", "{src}"], "is a file"),
 ])
 def test_usage_errors_exit_2(tmp_path, capsys, args, message):
@@ -229,7 +230,7 @@ def test_real_process_exit_codes(tmp_path, tiny_model_path):
     Image.fromarray(grey(64, 48)).save(good)
     bad = tmp_path / "bad.jpg"
     bad.write_text("nope")
-    run = _run_cli([str(good), str(bad), "--model", str(tiny_model_path), "--json"])
+    run = _run_cli([str(good), str(bad), "--model", str(tiny_model_path), "--json", "--threads", "1"])
     assert run.returncode == 1, run.stderr
     assert [r["status"] for r in json.loads(run.stdout)["results"]] == ["done", "failed"]
     assert f"{bad}: not an image" in run.stderr
