@@ -185,19 +185,25 @@ def _xyz_to_linear_matrix(scale: float, device: torch.device) -> torch.Tensor:
     return (RGB_FROM_XYZ * white * scale).to(torch.float32).to(device)
 
 
-def fit_linear_to_gamut(lin: torch.Tensor, luminance: torch.Tensor, top: float = 1.0) -> torch.Tensor:
+def fit_linear_to_gamut(lin: torch.Tensor, luminance: torch.Tensor, top: float = 1.0,
+                        scratch: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
     """Bring linear RGB (3, ...) into [0, top] by moving each colour straight towards the grey of
-    its own luminance (...) just as far as needed. In place on `lin`.
+    its own luminance (...) just as far as needed.
 
     Luminance, and so CIE L, stays exactly as it was, and the hue barely moves; clipping each
     channel separately instead brightens shadows into saturated red or blue and turns
-    highlights pink.
+    highlights pink. Works in place: `lin` becomes the result and `luminance` is clamped to
+    [0, top]. `scratch`: two buffers shaped like `luminance`, to allocate nothing.
     """
-    y = luminance.clamp(0.0, top)
+    y = luminance.clamp_(0.0, top)
+    q, r = scratch if scratch is not None else (torch.empty_like(y), torch.empty_like(y))
     d = lin.sub_(y)
-    dmax = torch.maximum(torch.maximum(d[0], d[1]), d[2]).clamp_(min=1e-12)
-    dmin_neg = torch.minimum(torch.minimum(d[0], d[1]), d[2]).neg_().clamp_(min=1e-12)
-    s = torch.minimum(torch.rsub(y, top).div_(dmax), y.div(dmin_neg)).clamp_(max=1.0)
+    dmax = torch.maximum(d[0], d[1], out=q)
+    dmax = torch.maximum(dmax, d[2], out=q).clamp_(min=1e-12)
+    s = torch.sub(y, top, out=r).div_(dmax)  # -(room up)
+    dmin = torch.minimum(d[0], d[1], out=q)
+    dmin = torch.minimum(dmin, d[2], out=q).clamp_(max=-1e-12)
+    s = torch.maximum(s, torch.div(y, dmin, out=q), out=r).neg_().clamp_(max=1.0)  # min(up, down, 1)
     return d.mul_(s).add_(y)
 
 
@@ -242,17 +248,8 @@ class DisplayConverter:
         xyz = torch.mul(cube, cube, out=lin).mul_(cube)
         xyz.add_(f.sub_(_T0).clamp_(max=0.0), alpha=_SLOPE)
         # xyz is relative to the white point, which the matrix carries along with the scale.
-        y = torch.mul(xyz[1], top, out=p).clamp_(0.0, top)
-        rgb = torch.mm(self.matrix, xyz, out=cube)
-        # fit_linear_to_gamut, in the scratch buffers
-        d = rgb.sub_(y)
-        dmax = torch.maximum(d[0], d[1], out=q)
-        dmax = torch.maximum(dmax, d[2], out=q).clamp_(min=1e-12)
-        s = torch.sub(y, top, out=r).div_(dmax)  # -(room up)
-        dmin = torch.minimum(d[0], d[1], out=q)
-        dmin = torch.minimum(dmin, d[2], out=q).clamp_(max=-1e-12)
-        s = torch.maximum(s, torch.div(y, dmin, out=q), out=r).neg_().clamp_(max=1.0)
-        rgb = d.mul_(s).add_(y)
+        y = torch.mul(xyz[1], top, out=p)
+        rgb = fit_linear_to_gamut(torch.mm(self.matrix, xyz, out=cube), y, top, scratch=(q, r))
         if self.bit_depth == 8:
             idx = self._idx[: 3 * n]
             idx.copy_(rgb.clamp_(0.0, top).view(-1))  # truncates: the table holds each step's midpoint
@@ -272,7 +269,3 @@ class DisplayConverter:
             return out
         return codes
 
-
-def lab_to_display(L: torch.Tensor, a: torch.Tensor, b: torch.Tensor, bit_depth: int = 8) -> torch.Tensor:
-    """Flat L, a, b (N,) -> (N, 3) sRGB codes (uint8, or int32 holding 16-bit codes); see DisplayConverter."""
-    return DisplayConverter(L.shape[0], bit_depth, L.device)(L, a, b).clone()
