@@ -142,3 +142,18 @@ def test_hints_dir(colorizer, make_photo, tmp_path):
     settings.if_exists = "overwrite"
     (result,) = run_jobs(plan_jobs(collect_inputs([src])[0], settings), colorizer, settings)
     assert result.status == "failed" and "needs numeric x, y" in result.message
+
+
+def test_hint_files_round_trip_and_refuse_nonsense(tmp_path):
+    from engine.hints import Hint, HintError, load_hints, save_hints
+
+    hints = [Hint(10.5, 20, "#2a4f9e"), Hint(0, 0, "#FFFFFF")]
+    save_hints(hints, tmp_path / "a.json")
+    assert load_hints(tmp_path / "a.json") == [Hint(10.5, 20, "#2a4f9e"), Hint(0, 0, "#ffffff")]
+    for text, message in [('{"points": [{"x": 1, "y": 2, "color": "blue"}]}', "not a #rrggbb colour"),
+                          ('{"dots": []}', "hint file must look like"),
+                          ("{not json", "cannot read hints"),
+                          ('{"points": [{"x": "left", "y": 2, "color": "#000000"}]}', "needs numeric x, y")]:
+        (tmp_path / "bad.json").write_text(text)
+        with pytest.raises(HintError, match=message):
+            load_hints(tmp_path / "bad.json")
