@@ -142,18 +142,21 @@ class MessageBar(QFrame):
 class PreviewView(QWidget):
     """Held-out photos as rows of: greyscale input | current output | original."""
 
-    HEADERS = ("Greyscale input", "Fine-tuned model", "Original")
+    HEADERS = ("Greyscale input", "Model now", "Original")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._pixmap: QPixmap | None = None
+        self._columns = 1
         self.setMinimumHeight(120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("Preview of held-out photos")
 
-    def set_image(self, path: str | None) -> None:
+    def set_image(self, path: str | None, columns: int = 1) -> None:
+        """`columns` photos side by side, each as a strip of three squares."""
         pm = QPixmap(path) if path else QPixmap()
         self._pixmap = None if pm.isNull() else pm
+        self._columns = max(1, columns)
         self.update()
 
     def has_image(self) -> bool:
@@ -181,11 +184,13 @@ class PreviewView(QWidget):
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         p.drawPixmap(target, self._pixmap, QRectF(self._pixmap.rect()))
         p.setPen(pal.color(QPalette.ColorRole.WindowText))
-        third = size.width() / 3
-        for i, text in enumerate(self.HEADERS):
-            rect = QRectF(x + i * third, 0, third, head)
-            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, fm.elidedText(text, Qt.TextElideMode.ElideRight,
-                                                                         int(third)))
+        group = size.width() / self._columns
+        third = group / 3
+        for c in range(self._columns):
+            for i, text in enumerate(self.HEADERS):
+                rect = QRectF(x + c * group + i * third, 0, third, head)
+                p.drawText(rect, Qt.AlignmentFlag.AlignCenter,
+                           fm.elidedText(text, Qt.TextElideMode.ElideRight, int(third)))
         p.end()
 
 
@@ -214,7 +219,6 @@ class FineTuneTab(QWidget):
         self._estimates: dict[str, dict] = {}
         self._estimate_key: str | None = None
         self._val: list[dict] = []
-        self._previews: list[tuple[int, str]] = []
         self._last_step = 0
         self._relay = _Relay(self)
         self._trainer = WorkerProcess(self)
@@ -790,12 +794,12 @@ class FineTuneTab(QWidget):
             elif kind == "val":
                 self._add_validation(ev)
             elif kind == "preview":
-                self._add_preview(ev["step"], ev["path"])
+                self._add_preview(ev["step"], ev["path"], ev.get("columns", 1))
         self._update_title()
 
     def _reset_run_view(self) -> None:
         self.plot.clear()
-        self._val, self._previews = [], []
+        self._val = []
         self.preview_combo.clear()
         self.preview.set_image(None)
         self.metrics_label.setText(" ")
@@ -853,18 +857,19 @@ class FineTuneTab(QWidget):
                 text += f" (grey photo: {first['psnr_grey']:.2f} dB)"
         self.metrics_label.setText(text)
 
-    def _add_preview(self, step: int, path: str) -> None:
-        self._previews.append((step, path))
+    def _add_preview(self, step: int, path: str, columns: int = 1) -> None:
         label = "before training" if step == 0 else f"step {step:,}"
         self.preview_combo.addItem(label, path)
-        self.preview_combo.setCurrentIndex(self.preview_combo.count() - 1)
-        self.preview.set_image(path)
+        row = self.preview_combo.count() - 1
+        self.preview_combo.setItemData(row, columns, Qt.ItemDataRole.UserRole + 1)
+        self.preview_combo.setCurrentIndex(row)
+        self.preview.set_image(path, columns)
 
     def _show_estimate(self, est: dict) -> None:
-        text = f"Estimated time: <b>{format_duration(est['total_seconds'])}</b> on {est['device']}"
-        self.estimate_label.setText(f"{text}<br><small>measured from {est['probe_steps']} real training steps: "
-                                    f"{est['seconds_per_step']:.2f} s per step, "
-                                    f"{est['images_per_second']:.0f} crops/s</small>")
+        self.estimate_label.setText(
+            f"Estimated time: <b>{format_duration(est['total_seconds'])}</b> on {est['device']}, measured from "
+            f"{est['probe_steps']} real training steps ({est['seconds_per_step']:.2f} s per step, "
+            f"{est['images_per_second']:.0f} crops/s).")
         self.estimate_label.setToolTip("\n".join(f"{k}: {format_duration(v)}" for k, v in est["breakdown"].items()))
 
     def _offer_resume(self) -> None:
@@ -1025,7 +1030,7 @@ class FineTuneTab(QWidget):
         elif kind == "val":
             self._add_validation(ev)
         elif kind == "preview":
-            self._add_preview(step, ev["path"])
+            self._add_preview(step, ev["path"], ev.get("columns", 1))
         elif kind == "checkpoint":
             if self._session is not None:
                 self._session.step = step
@@ -1134,7 +1139,8 @@ class FineTuneTab(QWidget):
                 pass
 
     def _on_preview_combo_activated(self, row: int) -> None:
-        self.preview.set_image(self.preview_combo.itemData(row))
+        self.preview.set_image(self.preview_combo.itemData(row),
+                               self.preview_combo.itemData(row, Qt.ItemDataRole.UserRole + 1) or 1)
 
     def _on_manager_models_changed(self) -> None:
         self.refresh_models()

@@ -98,7 +98,7 @@ class QModelManager(QWidget):
         self.export_button.clicked.connect(self._on_export_clicked)
         self.rename_button.clicked.connect(self._on_rename_clicked)
         self.delete_button.clicked.connect(self._on_delete_clicked)
-        self.tree.itemSelectionChanged.connect(self._update_buttons)
+        self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.refresh()
 
     # --- public ----------------------------------------------------------------------------------------
@@ -118,6 +118,8 @@ class QModelManager(QWidget):
             self.tree.addTopLevelItem(item)
             if entry.name == current:
                 self.tree.setCurrentItem(item)
+        if self.tree.currentItem() is None and self.tree.topLevelItemCount():
+            self.tree.setCurrentItem(self.tree.topLevelItem(0))
         self.folder_label.setText(f"Your models: {user_models_dir()}")
         self._update_buttons()
 

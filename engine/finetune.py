@@ -389,8 +389,10 @@ def run_session(session: Session, *, resume: bool, next_command: Callable[[bool]
             if report.val:
                 yield emit({"event": "val", "step": report.step, **report.val}, log=True)
             if report.preview:
-                path = _save_preview(session, report.step, report.preview)
-                yield emit({"event": "preview", "step": report.step, "path": str(path)}, log=True)
+                columns = 2 if len(report.preview) >= 3 else 1
+                path = _save_preview(session, report.step, report.preview, columns)
+                yield emit({"event": "preview", "step": report.step, "path": str(path), "columns": columns},
+                           log=True)
             if report.checkpoint:
                 session.step = report.step
                 session.save()
@@ -508,17 +510,18 @@ def _unique_in(folder: Path, name: str) -> str:
     return candidate
 
 
-def _save_preview(session: Session, step: int, strips: list[np.ndarray]) -> Path:
+def _save_preview(session: Session, step: int, strips: list[np.ndarray], columns: int = 2) -> Path:
+    """One picture of all strips, `columns` strips side by side (wide rather than tall)."""
     from PIL import Image
 
-    gap = 4
-    width = max(s.shape[1] for s in strips)
-    height = sum(s.shape[0] for s in strips) + gap * (len(strips) - 1)
-    canvas = np.full((height, width, 3), 255, dtype=np.uint8)
-    y = 0
-    for strip in strips:
-        canvas[y : y + strip.shape[0], : strip.shape[1]] = strip
-        y += strip.shape[0] + gap
+    gap = 6
+    columns = max(1, min(columns, len(strips)))
+    rows = -(-len(strips) // columns)
+    h, w = max(s.shape[0] for s in strips), max(s.shape[1] for s in strips)
+    canvas = np.full((rows * h + gap * (rows - 1), columns * w + gap * (columns - 1), 3), 255, dtype=np.uint8)
+    for i, strip in enumerate(strips):
+        y, x = (i // columns) * (h + gap), (i % columns) * (w + gap)
+        canvas[y : y + strip.shape[0], x : x + strip.shape[1]] = strip
     folder = session.dir / PREVIEW_DIR
     folder.mkdir(exist_ok=True)
     path = folder / f"step-{step:06d}.png"
