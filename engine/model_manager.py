@@ -1,8 +1,9 @@
 """The user's own models: list, rename, delete, export and import model files.
 
 Imported files are untrusted (downloaded, shared by e-mail), so an import is refused unless
-the file is a safetensors model (no pickles: they can run code when opened), of a plausible
-size and architecture, and loads completely through `engine.weights.load_model`. Only then
+the file is a safetensors model (`engine.weights` refuses pickles, which can run code when
+opened, without opening them), of a plausible size and architecture, and loads completely
+through `engine.weights.load_model`. Only then
 is it copied into the user models folder, where the Colorize tab and `colorize
 --list-models` find it.
 """
@@ -21,7 +22,6 @@ from engine.weights import MODEL_SUFFIX, ModelError, ModelInfo, load_model, read
 MAX_MODEL_BYTES = 256 * 1024 * 1024  # the default model is a few MB; 256 MB leaves room for big ones
 MAX_NAME_LENGTH = 64
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()+-]*$")
-_PICKLE_SUFFIXES = {".pt", ".pth", ".ckpt", ".bin", ".pkl", ".pickle"}
 # Generous bounds on the architecture a file may ask for, checked before anything is built:
 # a hostile header must not make us allocate gigabytes.
 _CONFIG_LIMITS = {"base_channels": (1, 256), "depth": (3, 7), "max_channels": (1, 1024), "n_bins": (0, 1024),
@@ -129,17 +129,12 @@ def check_model_file(path: Path) -> ModelInfo:
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"file not found: {path}")
-    if path.suffix.lower() in _PICKLE_SUFFIXES:
-        raise ModelError(f"{path.name} is a PyTorch pickle file; those can run code when opened, so only "
-                         f"{MODEL_SUFFIX} model files are accepted")
-    if path.suffix.lower() != MODEL_SUFFIX:
-        raise ModelError(f"{path.name} is not a {MODEL_SUFFIX} model file")
     size = path.stat().st_size
     if size > MAX_MODEL_BYTES:
         raise ModelError(f"the file is too large for a colorization model ({size / 2**20:.0f} MB)")
     if size < 16:
         raise ModelError("the model file is damaged (empty or cut short)")
-    info = read_model_info(path)  # header and metadata only; raises ModelError when damaged
+    info = read_model_info(path)  # header only; refuses pickles unopened, and damaged files
     for key, (low, high) in _CONFIG_LIMITS.items():
         value = getattr(info.config, key)
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
