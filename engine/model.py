@@ -7,7 +7,7 @@ lightness restores detail later) and the widest layers live at 1/16 scale.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import torch
 import torch.nn.functional as F
@@ -29,7 +29,7 @@ class UNetConfig:
     def resolved(self) -> UNetConfig:
         if self.n_bins:
             return self
-        return UNetConfig(self.base_channels, self.depth, self.max_channels, len(in_gamut_bins()))
+        return replace(self, n_bins=len(in_gamut_bins()))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -40,6 +40,9 @@ class UNetConfig:
         return 2**self.depth
 
     output_stride: int = 4  # the ab map is this many times smaller than the input
+    # Feed the hint colours straight into the bottleneck, decoder and head as well as the input:
+    # a hint then reaches the output without having to survive the whole encoder.
+    hint_injection: bool = False
 
 
 def _conv(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
@@ -95,23 +98,47 @@ class ColorUNet(nn.Module):
         )
         self.up_fuse = nn.ModuleList(_conv(widths[i - 1], widths[i - 1]) for i in range(config.depth - 1, 1, -1))
         self.head = nn.Sequential(_conv(widths[1], widths[1]), nn.Conv2d(widths[1], config.n_bins, 1))
+        if config.hint_injection:
+            # bottleneck, each decoder level, head; zero-initialised so adding them to a trained
+            # network changes nothing until training teaches them to help.
+            targets = [deepest] + [widths[i - 1] for i in range(config.depth - 1, 1, -1)] + [widths[1]]
+            self.hint_proj = nn.ModuleList(nn.Conv2d(3, c, 1) for c in targets)
+            for conv in self.hint_proj:
+                nn.init.zeros_(conv.weight)
+                nn.init.zeros_(conv.bias)
         self.register_buffer("bins", in_gamut_bins().clone()[: config.n_bins], persistent=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (B, 4, H, W) normalised input -> (B, Q, H/4, W/4) logits."""
+        hints = x[:, 1:] if self.config.hint_injection else None
         x = self.stem(x)
         skips = []
         for block in self.down:
             skips.append(x)
             x = block(x)
+        if hints is not None:
+            x = x + self.hint_proj[0](_pooled_hints(hints, x.shape[-2:]))
         x = self.bottleneck(x)
-        for proj, fuse, skip in zip(self.up_proj, self.up_fuse, reversed(skips[1:])):
+        for level, (proj, fuse, skip) in enumerate(zip(self.up_proj, self.up_fuse, reversed(skips[1:])), 1):
             x = F.interpolate(proj(x), size=skip.shape[-2:], mode="bilinear", align_corners=False)
+            if hints is not None:
+                skip = skip + self.hint_proj[level](_pooled_hints(hints, skip.shape[-2:]))
             x = fuse(x + skip)
+        if hints is not None:
+            x = x + self.hint_proj[-1](_pooled_hints(hints, x.shape[-2:]))
         return self.head(x)
 
     def decode(self, logits: torch.Tensor, temperature: float) -> torch.Tensor:
         return annealed_mean(logits, self.bins, temperature)
+
+
+def _pooled_hints(hints: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """(B, 3, H, W) hint ab + mask -> mean hinted ab and hint presence per cell of `size`."""
+    ab, mask = hints[:, :2], hints[:, 2:]
+    kernel = (hints.shape[-2] // size[0], hints.shape[-1] // size[1])
+    covered = F.avg_pool2d(mask, kernel)
+    mean_ab = F.avg_pool2d(ab * mask, kernel) / covered.clamp(min=1e-6)
+    return torch.cat((mean_ab, (covered > 0).to(hints.dtype)), dim=1)
 
 
 def make_input(L: torch.Tensor, hint_ab: torch.Tensor | None = None,

@@ -48,6 +48,7 @@ class TrainSettings:
     ema_decay: float = 0.999
     width: int = 32
     depth: int = 4
+    hint_injection: bool = True
     seed: int = 0
     device: str = "auto"
     threads: int = 0                 # CPU threads; 0 = torch's default
@@ -226,6 +227,7 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
         saved = TrainSettings.from_dict(ckpt["settings"])
         # The architecture and data come from the checkpoint; schedule length may grow.
         s.width, s.depth, s.base_model = saved.width, saved.depth, saved.base_model
+        s.hint_injection = saved.hint_injection
 
     yield StepReport(0, s.steps, math.nan, 0.0, 0.0, math.nan, 0.0, message="reading photos")
     photos, notes = _load_photos(s.train_dirs, s.short_side)
@@ -246,7 +248,7 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
     if s.base_model:
         model, base_info = load_model(Path(s.base_model))
     else:
-        model = ColorUNet(UNetConfig(base_channels=s.width, depth=s.depth))
+        model = ColorUNet(UNetConfig(base_channels=s.width, depth=s.depth, hint_injection=s.hint_injection))
     model = model.to(device).to(memory_format=torch.channels_last).train()
     ema = ColorUNet(model.config).to(device)
     ema.load_state_dict(model.state_dict())
@@ -261,9 +263,15 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
 
     state = _State()
     if ckpt is not None:
-        model.load_state_dict(ckpt["model"])
-        ema.load_state_dict(ckpt["ema"])
-        optimizer.load_state_dict(ckpt["optimizer"])
+        added = _load_extended(model, ckpt["model"])
+        _load_extended(ema, ckpt["ema"])
+        if added:
+            # The network gained layers since this checkpoint (e.g. hint injection): the old
+            # optimizer state no longer lines up, so Adam restarts its statistics.
+            yield StepReport(0, s.steps, math.nan, 0.0, 0.0, math.nan, 0.0,
+                             message=f"checkpoint extended with new layers: {', '.join(sorted(added))}")
+        else:
+            optimizer.load_state_dict(ckpt["optimizer"])
         prior = ckpt["prior"]
         gen.set_state(ckpt["rng"])
         state = _State(ckpt["step"], ckpt["elapsed"], list(ckpt["history"]))
@@ -378,6 +386,16 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
             save_checkpoint()
 
 
+def _load_extended(model: ColorUNet, state: dict) -> set[str]:
+    """Load a checkpoint into a network that may have gained zero-initialised hint layers."""
+    result = model.load_state_dict(state, strict=False)
+    added = {k.split(".")[0] for k in result.missing_keys}
+    if result.unexpected_keys or added - {"hint_proj"}:
+        raise ValueError(f"checkpoint does not fit the network: missing {result.missing_keys[:3]}, "
+                         f"unexpected {result.unexpected_keys[:3]}")
+    return added
+
+
 def _format_metrics(metrics: dict) -> str:
     return "  ".join(f"{k} {v:.4f}" for k, v in metrics.items())
 
@@ -394,7 +412,8 @@ def export_model(checkpoint: Path, dest: Path, *, name: str | None = None, descr
     ckpt = read_checkpoint(Path(checkpoint))
     s = TrainSettings.from_dict(ckpt["settings"])
     base = ModelInfo.from_metadata(ckpt["base_info"]) if ckpt.get("base_info") else None
-    config = base.config if base else UNetConfig(base_channels=s.width, depth=s.depth).resolved()
+    config = base.config if base else UNetConfig(base_channels=s.width, depth=s.depth,
+                                                 hint_injection=s.hint_injection).resolved()
     model = ColorUNet(config)
     model.load_state_dict(ckpt["ema"])
     history = ckpt["history"]

@@ -88,7 +88,9 @@ def save_model(model: ColorUNet, info: ModelInfo, path: Path, *, half: bool = Tr
     tensors = {}
     for k, v in model.state_dict().items():
         v = v.detach().to("cpu")
-        tensors[k] = (v.half() if half and v.is_floating_point() else v).contiguous()
+        # Batch-norm statistics can exceed float16's range (65504): keep them in float32.
+        small = half and v.is_floating_point() and "running_" not in k
+        tensors[k] = (v.half() if small else v).contiguous()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:

@@ -163,3 +163,26 @@ def test_soft_encoding_and_annealed_mean_recover_a_colour():
     assert torch.allclose(target.sum(1), torch.ones(1, 4, 4))
     decoded = annealed_mean(torch.log(target + 1e-12), bins, temperature=1.0)
     assert torch.allclose(decoded, ab, atol=2.0)
+
+
+def test_hint_injection_layers_extend_a_trained_network_without_changing_it():
+    from engine.model import ColorUNet, UNetConfig, make_input
+    from engine.train import _load_extended
+
+    torch.manual_seed(0)
+    old = ColorUNet(UNetConfig(base_channels=8, depth=3, max_channels=32)).eval()
+    new = ColorUNet(UNetConfig(base_channels=8, depth=3, max_channels=32, hint_injection=True)).eval()
+    assert _load_extended(new, old.state_dict()) == {"hint_proj"}
+    L = torch.rand(1, 1, 64, 64) * 100
+    hint_ab = torch.zeros(1, 2, 64, 64)
+    mask = torch.zeros(1, 1, 64, 64)
+    hint_ab[:, :, 30:33, 30:33] = 50.0
+    mask[:, :, 30:33, 30:33] = 1.0
+    x = make_input(L, hint_ab, mask)
+    with torch.no_grad():
+        assert torch.equal(new(x), old(x))  # zero-initialised: nothing changes until trained
+        new.hint_proj[-1].weight.normal_()
+        changed = (new(x) - old(x)).abs().sum(dim=1)[0]
+    assert changed[7, 7] > 0 and changed[0, 0] == 0  # only the cell holding the hint moves
+    with pytest.raises(ValueError):
+        _load_extended(old, new.state_dict())  # the other way round is not an extension
