@@ -415,7 +415,7 @@ def export_model(checkpoint: Path, dest: Path, *, name: str | None = None, descr
     config = base.config if base else UNetConfig(base_channels=s.width, depth=s.depth,
                                                  hint_injection=s.hint_injection).resolved()
     model = ColorUNet(config)
-    model.load_state_dict(ckpt["ema"])
+    _load_extended(model, ckpt["ema"])
     history = ckpt["history"]
     info = ModelInfo(
         name=name or s.name,

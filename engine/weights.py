@@ -95,6 +95,7 @@ def save_model(model: ColorUNet, info: ModelInfo, path: Path, *, half: bool = Tr
     os.close(fd)
     try:
         save_file(tensors, tmp, metadata=info.to_metadata())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a model file is an ordinary shareable file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
