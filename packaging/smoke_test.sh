@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Prove that a built bundle works on its own: copy it to a temporary folder and run, with an
-# environment that sees no Python, no virtual environment and no user settings,
+# environment that sees no Python, no virtual environment and no user settings (on Linux as root,
+# also with the folders of every Python installation and of this checkout hidden behind empty
+# mounts in a private mount namespace, so nothing can be loaded from them even by absolute path),
 #   1. `colorizer --self-test` (Qt offscreen, bundled model, bundled sample -> colour, full size);
 #   2. `colorize` on a bundled sample photo, checking its exit status and the written file;
 #   3. the app itself, offscreen, for a while: it must start its window and not fail;
@@ -9,6 +11,7 @@
 #   bash packaging/smoke_test.sh [dist/Colorizer]
 set -euo pipefail
 bundle=$(cd "${1:-dist/Colorizer}" && pwd)
+repo=$(cd "$(dirname "$0")/.." && pwd)
 exe=""
 case "$(uname -s)" in MINGW*|MSYS*|CYGWIN*) exe=.exe ;; esac
 for name in colorizer colorize; do
@@ -26,10 +29,37 @@ clean_env=(env -i "PATH=/usr/bin:/bin" "HOME=$tmp/home" "TMPDIR=$tmp" "LANG=C.UT
 
 fail() { echo "smoke_test: FAILED: $*" >&2; exit 1; }
 
+# Folders to hide: this checkout, and the standard library and site-packages of the Python that
+# built the bundle (and of any python3 on PATH), except where the bundle copy itself lies.
+hide=()
+if [ -z "$exe" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
+    for py in python python3; do
+        command -v "$py" >/dev/null || continue
+        while IFS= read -r dir; do
+            [ -d "$dir" ] && [[ "$tmp/" != "$dir/"* ]] && hide+=("$dir")
+        done < <("$py" -c 'import sys, sysconfig; p = sysconfig.get_paths()
+print("\n".join({p[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")} | {sys.prefix}))' 2>/dev/null)
+    done
+    [[ "$tmp/" != "$repo/"* ]] && hide+=("$repo")
+    # sorted, without empty names and without folders inside another hidden one
+    mapfile -t hide < <(printf '%s\n' "${hide[@]}" | sort -u | awk 'NF { for (i = 1; i <= n; i++) if (index($0, kept[i] "/") == 1) next; kept[++n] = $0; print }')
+    echo "smoke_test: hiding ${hide[*]}"
+fi
+
+# Run a command in the clean environment, with the folders above hidden.
+run() {
+    if [ ${#hide[@]} -gt 0 ]; then
+        unshare -m sh -c 'n=$1; shift; while [ "$n" -gt 0 ]; do mount -t tmpfs none "$1" || exit 97; shift; n=$((n-1)); done
+exec "$@"' sh "${#hide[@]}" "${hide[@]}" "${clean_env[@]}" "$@"
+    else
+        "${clean_env[@]}" "$@"
+    fi
+}
+
 echo "smoke_test: bundle copied to $app ($(du -sh "$app" | cut -f1))"
 start=$SECONDS
 set +e
-line=$("${clean_env[@]}" "$app/colorizer$exe" --self-test --report "$tmp/self-test.txt" 2>"$tmp/self-test.err")
+line=$(run "$app/colorizer$exe" --self-test --report "$tmp/self-test.txt" 2>"$tmp/self-test.err")
 rc=$?
 set -e
 [ -z "$line" ] && [ -f "$tmp/self-test.txt" ] && line=$(cat "$tmp/self-test.txt")  # windowed Windows build
@@ -43,9 +73,9 @@ echo "smoke_test: self-test passed in $((SECONDS - start)) s"
 start=$SECONDS
 sample="$app/_internal/resources/samples/cliff-house-1890.jpg"
 [ -f "$sample" ] || sample=$(ls "$app"/_internal/resources/samples/*.jpg | head -n 1)
-"${clean_env[@]}" "$app/colorize$exe" --version
+run "$app/colorize$exe" --version
 set +e
-"${clean_env[@]}" "$app/colorize$exe" "$sample" -o "$tmp/out" --quiet --json > "$tmp/cli.json"
+run "$app/colorize$exe" "$sample" -o "$tmp/out" --quiet --json > "$tmp/cli.json"
 rc=$?
 set -e
 out="$tmp/out/$(basename "${sample%.*}")_color.jpg"
@@ -57,7 +87,7 @@ if [ -z "$exe" ] && command -v timeout >/dev/null; then
     # The real app: it must still be running (or have quit cleanly) after a while, with no traceback.
     start=$SECONDS
     set +e
-    "${clean_env[@]}" QT_QPA_PLATFORM=offscreen timeout "${SMOKE_GUI_SECONDS:-30}" "$app/colorizer" \
+    run QT_QPA_PLATFORM=offscreen timeout "${SMOKE_GUI_SECONDS:-30}" "$app/colorizer" \
         "$sample" >"$tmp/gui.out" 2>"$tmp/gui.err"
     rc=$?
     set -e
