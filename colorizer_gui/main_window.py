@@ -1,0 +1,463 @@
+"""The main window: menus, tabs (Colorize, and Fine-tune when present), status bar, drops."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QTabWidget,
+    QWidget,
+)
+
+from colorizer_gui import icons
+from colorizer_gui.colorize_tab import ColorizeTab
+from colorizer_gui.dialogs import ModelProblemBox, PreferencesDialog, about_text
+from colorizer_gui.photo_queue import PhotoStatus
+from colorizer_gui.settings import GuiSettings, load_settings, save_settings
+from engine.catalog import user_models_dir
+from engine.weights import MODEL_SUFFIX, ModelError, read_model_info
+
+try:  # the Fine-tune tab is built separately; the app works without it
+    from colorizer_gui.finetune_tab import FineTuneTab
+except ImportError:
+    FineTuneTab = None
+
+DEFAULT_SIZE = (1280, 820)
+
+
+class DropOverlay(QWidget):
+    """A translucent "Drop to add" sheet over the window while files are dragged over it."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.text = "Drop to add photos"
+        self.hide()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        accent = self.palette().highlight().color()
+        p.fillRect(self.rect(), QColor(accent.red(), accent.green(), accent.blue(), 40))
+        rect = self.rect().adjusted(12, 12, -12, -12)
+        path = QPainterPath()
+        path.addRoundedRect(rect.toRectF(), 16, 16)
+        pen = QPen(accent, 3, Qt.PenStyle.DashLine)
+        p.setPen(pen)
+        p.drawPath(path)
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.8)
+        font.setBold(True)
+        p.setFont(font)
+        metrics = p.fontMetrics()
+        w = metrics.horizontalAdvance(self.text) + 48
+        h = metrics.height() + 28
+        pill = QPainterPath()
+        box = rect.toRectF()
+        pill.addRoundedRect(box.center().x() - w / 2, box.center().y() - h / 2, w, h, h / 2, h / 2)
+        p.fillPath(pill, accent)
+        p.setPen(QColor(255, 255, 255))
+        p.drawText(pill.boundingRect(), Qt.AlignmentFlag.AlignCenter, self.text)
+        p.end()
+
+
+class MainWindow(QMainWindow):
+    """Colorizer's window.
+
+    Signals
+    -------
+    models_changed()
+        the model list was re-read (after an import, or when the Fine-tune tab saved a model).
+    """
+
+    models_changed = Signal()
+
+    def __init__(self, settings: GuiSettings | None = None, *, load_model: bool = True,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        problem = None
+        if settings is None:
+            settings, problem = load_settings()
+        self.settings = settings
+        self.setWindowTitle("Colorizer")
+        self.setWindowIcon(icons.app_icon())
+        self.setAcceptDrops(True)
+        self.setMinimumSize(900, 600)
+        self._closing = False
+        self._close_when_idle = False
+        self.model_problem_box: ModelProblemBox | None = None
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.setTabBarAutoHide(True)
+        self.colorize_tab = ColorizeTab(settings, self)
+        self.tabs.addTab(self.colorize_tab, icons.icon("mode-split"), "Colorize")
+        self.finetune_tab = self._make_finetune_tab()
+        self.setCentralWidget(self.tabs)
+        self.drop_overlay = DropOverlay(self)
+
+        self._build_menus()
+        self._build_status_bar()
+        self.colorize_tab.status_message.connect(self._on_tab_status_message)
+        self.colorize_tab.model_problem.connect(self._on_tab_model_problem)
+        self.colorize_tab.import_model_requested.connect(self.import_model)
+        c = self.colorize_tab.controller
+        c.model_state_changed.connect(self._on_controller_model_state_changed)
+        c.batch_state_changed.connect(self._on_controller_batch_state_changed)
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(800)
+        self._save_timer.timeout.connect(self.save_settings)
+        self.colorize_tab.settings_panel.setting_changed.connect(lambda _: self._save_timer.start())
+        self.colorize_tab.viewer.mode_changed.connect(lambda _: self._save_timer.start())
+
+        self._restore_window()
+        if problem:
+            self.colorize_tab.log_panel.add("warning", problem)
+        self._on_controller_model_state_changed()
+        if load_model:
+            self.colorize_tab.start_model()
+
+    # --- building ----------------------------------------------------------------------------------
+
+    def _make_finetune_tab(self) -> QWidget | None:
+        if FineTuneTab is None:
+            return None
+        try:
+            tab = FineTuneTab(parent=self)
+        except Exception as exc:  # noqa: BLE001 - a problem in that tab must not stop colorizing
+            self.colorize_tab.log_panel.add("error", f"The Fine-tune tab could not be opened: {exc}")
+            return None
+        self.tabs.addTab(tab, icons.icon("model"), "Fine-tune")
+        for name in ("model_saved", "models_changed"):
+            signal = getattr(tab, name, None)
+            if signal is not None and hasattr(signal, "connect"):
+                signal.connect(self.refresh_models)
+        return tab
+
+    def _build_menus(self) -> None:
+        t = self.colorize_tab
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for a in (t.act_open_files, t.act_open_folder, None, t.act_save, t.act_save_as, t.act_save_all, None):
+            file_menu.addSeparator() if a is None else file_menu.addAction(a)
+        self.act_import_model = QAction("Import model…", self)
+        self.act_import_model.triggered.connect(self.import_model)
+        file_menu.addAction(self.act_import_model)
+        file_menu.addSeparator()
+        self.act_preferences = QAction("Preferences…", self)
+        self.act_preferences.setShortcuts([QKeySequence(QKeySequence.StandardKey.Preferences),
+                                           QKeySequence("Ctrl+,")])
+        self.act_preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.act_preferences.triggered.connect(self.show_preferences)
+        file_menu.addAction(self.act_preferences)
+        file_menu.addSeparator()
+        self.act_quit = QAction("Quit", self)
+        self.act_quit.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        if self.act_quit.shortcut().isEmpty():
+            self.act_quit.setShortcut(QKeySequence("Ctrl+Q"))
+        self.act_quit.setMenuRole(QAction.MenuRole.QuitRole)
+        self.act_quit.triggered.connect(self.close)
+        file_menu.addAction(self.act_quit)
+
+        edit_menu = bar.addMenu("&Edit")
+        for a in (t.act_remove, t.act_retry, None, t.act_move_up, t.act_move_down, None, t.act_clear_finished):
+            edit_menu.addSeparator() if a is None else edit_menu.addAction(a)
+        self.act_select_all = QAction("Select all photos", self)
+        self.act_select_all.triggered.connect(t.queue_view.selectAll)
+        edit_menu.addAction(self.act_select_all)
+
+        batch_menu = bar.addMenu("&Batch")
+        for a in (t.act_start, t.act_pause, t.act_cancel, None, t.act_open_output, t.act_show_in_folder):
+            batch_menu.addSeparator() if a is None else batch_menu.addAction(a)
+
+        view_menu = bar.addMenu("&View")
+        for a in (t.act_mode_split, t.act_mode_side, t.act_mode_after, t.act_cycle_mode, None, t.act_fit,
+                  t.act_actual, t.act_zoom_in, t.act_zoom_out, None, t.act_toggle_log):
+            view_menu.addSeparator() if a is None else view_menu.addAction(a)
+
+        help_menu = bar.addMenu("&Help")
+        self.act_about = QAction("About Colorizer", self)
+        self.act_about.setMenuRole(QAction.MenuRole.AboutRole)
+        self.act_about.triggered.connect(self.show_about)
+        help_menu.addAction(self.act_about)
+        about_qt = QAction("About Qt", self)
+        about_qt.setMenuRole(QAction.MenuRole.AboutQtRole)
+        about_qt.triggered.connect(QApplication.aboutQt)
+        help_menu.addAction(about_qt)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setFixedSize(90, 12)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        self.model_label = QLabel()
+        self.model_label.setContentsMargins(8, 0, 8, 0)
+        status.addPermanentWidget(self.busy)
+        status.addPermanentWidget(self.model_label)
+
+    def _restore_window(self) -> None:
+        geometry = self.settings.window_geometry
+        restored = False
+        if geometry:
+            restored = self.restoreGeometry(QByteArray.fromBase64(geometry.encode()))
+        if not restored:
+            screen = QApplication.primaryScreen()
+            w, h = DEFAULT_SIZE
+            if screen is not None:
+                avail = screen.availableGeometry()
+                w, h = min(w, int(avail.width() * 0.92)), min(h, int(avail.height() * 0.9))
+                self.resize(w, h)
+                self.move(avail.center().x() - w // 2, avail.center().y() - h // 2)
+            else:
+                self.resize(w, h)
+        self.colorize_tab.restore_layout(self.settings.layout_state)
+
+    # --- public -------------------------------------------------------------------------------------
+
+    @Slot()
+    def refresh_models(self) -> None:
+        """Re-read bundled and user models (call after a model is saved or imported)."""
+        self.colorize_tab.refresh_models()
+        self.models_changed.emit()
+
+    def add_paths(self, paths: list[str | Path]):
+        self.tabs.setCurrentWidget(self.colorize_tab)
+        return self.colorize_tab.add_paths(paths)
+
+    def save_settings(self) -> None:
+        self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
+        self.settings.layout_state.update(self.colorize_tab.layout_state())
+        self.settings.compare_mode = self.colorize_tab.viewer.mode().value
+        try:
+            save_settings(self.settings)
+        except OSError as exc:
+            self.colorize_tab.log_panel.add("warning", f"Settings could not be saved: {exc}")
+
+    def import_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a colour model", str(Path.home()),
+                                              f"Colorizer models (*{MODEL_SUFFIX})")
+        if path:
+            self.import_model_file(Path(path))
+
+    def import_model_file(self, path: Path) -> Path | None:
+        """Check a model file and copy it into the user's models folder; select and load it."""
+        try:
+            info = read_model_info(path)
+        except ModelError as exc:
+            QMessageBox.warning(self, "Not a usable model", f"{path.name} can't be used: {exc}.")
+            return None
+        folder = user_models_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        dest = folder / path.name
+        n = 2
+        while dest.exists() and dest.resolve() != path.resolve():
+            dest = folder / f"{path.stem}-{n}{MODEL_SUFFIX}"
+            n += 1
+        if dest.resolve() != path.resolve():
+            fd, tmp = tempfile.mkstemp(prefix=".import-", suffix=".tmp", dir=folder)
+            os.close(fd)
+            try:
+                shutil.copyfile(path, tmp)
+                os.replace(tmp, dest)
+            except OSError as exc:
+                Path(tmp).unlink(missing_ok=True)
+                QMessageBox.warning(self, "Import failed", f"The model could not be copied: {exc}")
+                return None
+        self.settings.model = str(dest)
+        self.colorize_tab.log_panel.add("info", f"Imported model {info.name or dest.stem} → {dest}")
+        if self.model_problem_box is not None:
+            self.model_problem_box.close()
+        self.refresh_models()
+        if not self.colorize_tab.controller.running:
+            self.colorize_tab.controller.load_model(str(dest), self.settings.device)
+        self._save_timer.start()
+        return dest
+
+    def show_preferences(self) -> None:
+        dialog = PreferencesDialog(self.settings, self)
+        if dialog.exec() == PreferencesDialog.DialogCode.Accepted:
+            dialog.apply_to(self.settings)
+            self.save_settings()
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Colorizer", about_text(self.colorize_tab.controller.model_description))
+
+    # --- confirmations (tests replace these) ------------------------------------------------------------
+
+    def ask_stop_batch(self) -> bool:
+        o = self.colorize_tab.controller.overall()
+        box = QMessageBox(QMessageBox.Icon.Question, "Stop colorizing?",
+                          "Photos are still being colorized.",
+                          QMessageBox.StandardButton.Cancel, self)
+        box.setInformativeText(f"{o.finished} of {o.total} are finished and saved. If you quit now, the photo "
+                               "being worked on is abandoned (nothing half-written is left) and the rest are "
+                               "not colorized.")
+        stop = box.addButton("Stop and quit", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is stop
+
+    def ask_unsaved_changes(self, count: int) -> str:
+        """"save", "discard" or "cancel"."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Save changes?",
+                          f"{count} photo{'s have' if count != 1 else ' has'} changes that are not saved.",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard |
+                          QMessageBox.StandardButton.Cancel, self)
+        box.setInformativeText("Their files still have the colour strength they were saved with.")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        return {QMessageBox.StandardButton.Save: "save",
+                QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(answer), "cancel")
+
+    # --- events ---------------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self._closing:
+            event.accept()
+            return
+        controller = self.colorize_tab.controller
+        if self._close_when_idle and controller.has_work_in_progress():
+            event.ignore()
+            return
+        if not self._close_when_idle:
+            unsaved = [i for i in controller.queue.items if i.has_unsaved_changes]
+            if unsaved:
+                answer = self.ask_unsaved_changes(len(unsaved))
+                if answer == "cancel":
+                    event.ignore()
+                    return
+                if answer == "save":
+                    for item in unsaved:
+                        controller.save(item)
+                    self._close_when_idle = True
+                    self.statusBar().showMessage("Saving, then closing…")
+                    self._wait_then_close()
+                    event.ignore()
+                    return
+            if controller.has_work_in_progress() and not self.ask_stop_batch():
+                event.ignore()
+                return
+        self._closing = True
+        self.hide()
+        self.save_settings()
+        if self.finetune_tab is not None and hasattr(self.finetune_tab, "shutdown"):
+            try:
+                self.finetune_tab.shutdown()
+            except Exception as exc:  # noqa: BLE001 - closing must not fail because of that tab
+                self.colorize_tab.log_panel.add("error", f"Fine-tune tab: {exc}")
+        self.colorize_tab.close_down()
+        event.accept()
+
+    def _wait_then_close(self) -> None:
+        if self.colorize_tab.controller.has_work_in_progress():
+            QTimer.singleShot(100, self._wait_then_close)
+        else:
+            self._close_when_idle = False
+            self._closing = False
+            self.close()
+
+    def _drop_paths(self, event) -> list[Path]:
+        mime = event.mimeData()
+        if not mime.hasUrls():
+            return []
+        return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        paths = self._drop_paths(event)
+        if paths:
+            event.acceptProposedAction()
+            self.drop_overlay.text = (f"Drop to add {len(paths)} item{'s' if len(paths) != 1 else ''}"
+                                      if len(paths) > 1 else "Drop to add")
+            self.drop_overlay.setGeometry(self.centralWidget().geometry())
+            self.drop_overlay.raise_()
+            self.drop_overlay.show()
+            self.colorize_tab.empty_state.set_highlight(True)
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        if self._drop_paths(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragLeaveEvent(self, event) -> None:  # noqa: N802
+        self._end_drag()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        self._end_drag()
+        paths = self._drop_paths(event)
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.raise_()
+        self.activateWindow()
+        self.add_paths(paths)
+
+    def _end_drag(self) -> None:
+        self.drop_overlay.hide()
+        self.colorize_tab.empty_state.set_highlight(False)
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.PaletteChange:
+            icons.icon.cache_clear()
+        super().changeEvent(event)
+
+    # --- slots -----------------------------------------------------------------------------------------
+
+    def _on_tab_status_message(self, text: str, timeout: int) -> None:
+        self.statusBar().showMessage(text, timeout)
+
+    def _on_tab_model_problem(self, message: str, missing: bool) -> None:
+        if self._closing:
+            return
+        if self.model_problem_box is not None:
+            self.model_problem_box.close()
+        box = ModelProblemBox(message, missing=missing, parent=self)
+        box.import_requested.connect(self.import_model)
+        self.model_problem_box = box
+        box.open()
+
+    def _on_controller_model_state_changed(self) -> None:
+        c = self.colorize_tab.controller
+        self.busy.setVisible(c.model_loading)
+        if c.model_loading:
+            self.model_label.setText("Loading the colour model…")
+            self.statusBar().showMessage("Loading the colour model…")
+        elif c.model_ready:
+            self.model_label.setText(f"Model: {c.model_name}   ·   Device: {c.model_device}")
+            self.model_label.setToolTip(str(c.model_path or ""))
+            self.statusBar().showMessage("Ready", 3000)
+        else:
+            self.model_label.setText("No colour model loaded")
+            self.model_label.setToolTip(c.model_error)
+            self.statusBar().clearMessage()
+
+    def _on_controller_batch_state_changed(self) -> None:
+        c = self.colorize_tab.controller
+        if not c.running:
+            done = len(c.queue.with_status(PhotoStatus.DONE))
+            if done:
+                self.statusBar().showMessage(f"{done} photo{'s' if done != 1 else ''} colorized", 6000)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self.drop_overlay.isVisible():
+            self.drop_overlay.setGeometry(self.centralWidget().geometry())

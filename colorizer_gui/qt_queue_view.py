@@ -1,0 +1,211 @@
+"""The queue list: one row per photo with its thumbnail, name, size, status and progress."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from colorizer_gui.photo_queue import PhotoItem, PhotoStatus, QueueModel, describe_size
+
+ROW_HEIGHT = 64
+THUMB = 48
+
+STATUS_COLOURS = {
+    PhotoStatus.QUEUED: QColor(120, 124, 132),
+    PhotoStatus.WORKING: QColor(37, 118, 214),
+    PhotoStatus.DONE: QColor(34, 139, 74),
+    PhotoStatus.FAILED: QColor(200, 48, 48),
+    PhotoStatus.CANCELLED: QColor(176, 112, 20),
+    PhotoStatus.SKIPPED: QColor(120, 124, 132),
+}
+
+
+class QueueDelegate(QStyledItemDelegate):
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+        return QSize(240, ROW_HEIGHT)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        item: PhotoItem | None = index.data(QueueModel.ItemRole)
+        if item is None:
+            return
+        painter.save()
+        style = option.widget.style() if option.widget else None
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        if style is not None:
+            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, option.widget)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        palette = option.palette
+        text_colour = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        r = option.rect.adjusted(8, 0, -8, 0)
+
+        # thumbnail
+        thumb_rect = QRect(r.left(), r.top() + (r.height() - THUMB) // 2, THUMB, THUMB)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        clip = QPainterPath()
+        clip.addRoundedRect(QRectF(thumb_rect), 5, 5)
+        painter.fillPath(clip, QColor(60, 61, 66))
+        image = item.colour_thumbnail or item.thumbnail
+        if image is not None and not image.isNull():
+            painter.save()
+            painter.setClipPath(clip)
+            scaled = image.size().scaled(thumb_rect.size(), Qt.AspectRatioMode.KeepAspectRatioByExpanding)
+            target = QRect(0, 0, scaled.width(), scaled.height())
+            target.moveCenter(thumb_rect.center())
+            painter.drawImage(target, image)
+            painter.restore()
+        else:
+            painter.setPen(QColor(170, 170, 175))
+            glyph = "!" if item.thumbnail_error else "…"
+            painter.drawText(thumb_rect, Qt.AlignmentFlag.AlignCenter, glyph)
+
+        # status badge in the thumbnail's corner
+        badge = QRectF(thumb_rect.right() - 13, thumb_rect.bottom() - 13, 16, 16)
+        self._paint_badge(painter, badge, item.status)
+
+        # text
+        text_left = thumb_rect.right() + 12
+        text_rect = QRect(text_left, r.top() + 10, r.right() - text_left, r.height() - 20)
+        name_font = QFont(option.font)
+        name_font.setBold(True)
+        painter.setFont(name_font)
+        painter.setPen(text_colour)
+        status = item.status_text()
+        status_font = QFont(option.font)
+        status_font.setPointSizeF(max(7.5, option.font.pointSizeF() * 0.9))
+        painter.setFont(status_font)
+        status_w = min(painter.fontMetrics().horizontalAdvance(status) + 4, text_rect.width() // 2)
+        painter.setFont(name_font)
+        name_w = text_rect.width() - status_w - 8
+        name = painter.fontMetrics().elidedText(item.name, Qt.TextElideMode.ElideMiddle, name_w)
+        top_line = QRect(text_rect.left(), text_rect.top(), name_w, painter.fontMetrics().height())
+        painter.drawText(top_line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+
+        painter.setFont(status_font)
+        colour = text_colour if selected else STATUS_COLOURS[item.status]
+        painter.setPen(colour)
+        status_rect = QRect(text_rect.right() - status_w, text_rect.top(), status_w, top_line.height())
+        painter.drawText(status_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                         painter.fontMetrics().elidedText(status, Qt.TextElideMode.ElideRight, status_w))
+
+        # second line: failure reason, or size
+        second = describe_size(item)
+        second_colour = QColor(text_colour)
+        if item.status is PhotoStatus.FAILED and item.message:
+            second = item.message[:1].upper() + item.message[1:]
+            second_colour = text_colour if selected else STATUS_COLOURS[PhotoStatus.FAILED]
+        elif item.status is PhotoStatus.SKIPPED and item.message:
+            second = item.message[:1].upper() + item.message[1:]
+        else:
+            second_colour.setAlphaF(0.65)
+        painter.setPen(second_colour)
+        line2 = QRect(text_rect.left(), top_line.bottom() + 4, text_rect.width(), painter.fontMetrics().height())
+        painter.drawText(line2, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         painter.fontMetrics().elidedText(second, Qt.TextElideMode.ElideRight, line2.width()))
+
+        # progress bar while working
+        if item.status is PhotoStatus.WORKING:
+            bar = QRectF(text_rect.left(), r.bottom() - 9, text_rect.width(), 4)
+            track = QPainterPath()
+            track.addRoundedRect(bar, 2, 2)
+            painter.fillPath(track, QColor(128, 128, 128, 70))
+            fill = QPainterPath()
+            fill.addRoundedRect(QRectF(bar.left(), bar.top(), max(4.0, bar.width() * item.progress), bar.height()),
+                                2, 2)
+            painter.fillPath(fill, STATUS_COLOURS[PhotoStatus.WORKING] if not selected else text_colour)
+        painter.restore()
+
+    def _paint_badge(self, painter: QPainter, rect: QRectF, status: PhotoStatus) -> None:
+        if status in (PhotoStatus.QUEUED,):
+            return
+        painter.save()
+        painter.setPen(QPen(QColor(255, 255, 255), 1.5))
+        painter.setBrush(STATUS_COLOURS[status])
+        painter.drawEllipse(rect)
+        c = rect.center()
+        pen = QPen(QColor(255, 255, 255), 1.6)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        if status is PhotoStatus.DONE:
+            painter.drawPolyline([QPointF(c.x() - 3.5, c.y()), QPointF(c.x() - 1, c.y() + 2.5),
+                                  QPointF(c.x() + 3.5, c.y() - 2.5)])
+        elif status is PhotoStatus.FAILED:
+            painter.drawLine(QPointF(c.x(), c.y() - 3.5), QPointF(c.x(), c.y() + 0.8))
+            painter.drawPoint(QPointF(c.x(), c.y() + 3.2))
+        elif status is PhotoStatus.WORKING:
+            for dx in (-3, 0, 3):
+                painter.drawPoint(QPointF(c.x() + dx, c.y()))
+        else:  # cancelled, skipped
+            painter.drawLine(QPointF(c.x() - 3, c.y()), QPointF(c.x() + 3, c.y()))
+        painter.restore()
+
+
+class QueueView(QListView):
+    """The queue list. Rows can be reordered by dragging; files dropped on it go to the window.
+
+    Signals
+    -------
+    activated_item(int item_id)
+        a row was double-clicked or Enter was pressed on it.
+    context_menu_requested(QPoint global_pos)
+    """
+
+    activated_item = Signal(int)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setItemDelegate(QueueDelegate(self))
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setUniformItemSizes(True)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.setAccessibleName("Photo queue")
+        self.doubleClicked.connect(self._on_self_double_clicked)
+
+    def selected_ids(self) -> list[int]:
+        items = [i.data(QueueModel.ItemRole) for i in self.selectionModel().selectedRows()] if self.model() else []
+        return [i.id for i in items if i is not None]
+
+    def current_item(self) -> PhotoItem | None:
+        index = self.currentIndex()
+        return index.data(QueueModel.ItemRole) if index.isValid() else None
+
+    def _on_self_double_clicked(self, index: QModelIndex) -> None:
+        item = index.data(QueueModel.ItemRole)
+        if item is not None:
+            self.activated_item.emit(item.id)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            item = self.currentIndex().data(QueueModel.ItemRole)
+            if item is not None:
+                self.activated_item.emit(item.id)
+                return
+        super().keyPressEvent(event)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        # Files from outside are for the window (it adds them); only our own rows move here.
+        if event.source() is self:
+            super().dragEnterEvent(event)
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        if event.source() is self:
+            super().dragMoveEvent(event)
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        if event.source() is self:
+            super().dropEvent(event)
+        else:
+            event.ignore()

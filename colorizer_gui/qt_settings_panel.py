@@ -1,0 +1,424 @@
+"""The settings panel: model, device, detail, colour strength and where results are saved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from colorizer_gui.settings import GuiSettings
+from engine.catalog import DEFAULT_MODEL, ModelEntry
+from engine.devices import available_devices
+from engine.infer import MAX_STRENGTH
+from engine.photo_io import FORMATS
+
+RENDER_SIZES = [(384, "Faster"), (512, "Balanced"), (768, "More detail"), (1024, "Most detail")]
+FORMAT_LABELS = {"": "Same as the original", "png": "PNG (lossless)", "jpg": "JPEG", "tiff": "TIFF",
+                 "webp": "WebP"}
+IF_EXISTS_LABELS = {"rename": "Keep both (add a number)", "skip": "Skip the photo", "overwrite": "Replace it"}
+DEVICE_LABELS = {"auto": "Automatic (fastest available)", "cuda": "NVIDIA graphics card (CUDA)",
+                 "mps": "Apple graphics (Metal)", "cpu": "Processor (CPU)"}
+
+
+def default_model_entry(entries: list[ModelEntry]) -> ModelEntry | None:
+    """The bundled default, else the first usable model."""
+    usable = [e for e in entries if e.error is None]
+    for source in ("bundled", "user"):
+        for e in usable:
+            if e.name == DEFAULT_MODEL and e.source == source:
+                return e
+    return usable[0] if usable else None
+
+
+def effective_model(settings: GuiSettings, entries: list[ModelEntry]) -> str | None:
+    """What to load: the chosen model file if it is still there, else the default (None: nothing usable)."""
+    if settings.model:
+        chosen = Path(settings.model)
+        if any(e.path == chosen and e.error is None for e in entries) or chosen.is_file():
+            return str(chosen)
+    entry = default_model_entry(entries)
+    return str(entry.path) if entry else None
+
+
+def _section(title: str) -> QLabel:
+    label = QLabel(title)
+    font = QFont(label.font())
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * 1.05)
+    label.setFont(font)
+    label.setContentsMargins(0, 6, 0, 0)
+    return label
+
+
+def _hint(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setForegroundRole(label.foregroundRole())
+    label.setStyleSheet("color: palette(placeholder-text);")
+    font = QFont(label.font())
+    font.setPointSizeF(font.pointSizeF() * 0.92)
+    label.setFont(font)
+    return label
+
+
+class SettingsPanel(QScrollArea):
+    """Edits a `GuiSettings` in place.
+
+    Signals
+    -------
+    setting_changed(str name)
+        a setting was changed by the user (for saving, and for re-planning outputs).
+    model_choice_changed()
+        the model or device changed: the model needs loading again.
+    strength_changed(float strength, bool final)
+        the slider moved; `final` once it is released (or set with the keyboard).
+    import_model_requested()
+    """
+
+    setting_changed = Signal(str)
+    model_choice_changed = Signal()
+    strength_changed = Signal(float, bool)
+    import_model_requested = Signal()
+
+    def __init__(self, settings: GuiSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._entries: list[ModelEntry] = []
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumWidth(270)
+        body = QWidget()
+        body.setObjectName("settingsBody")
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(14, 8, 14, 14)
+        layout.setSpacing(6)
+        self.setWidget(body)
+
+        # --- model ---
+        layout.addWidget(_section("Model"))
+        form = self._form(layout)
+        self.model_combo = QComboBox()
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.setMinimumContentsLength(10)
+        self.model_combo.setToolTip("The trained model that predicts the colours.")
+        self.import_button = QToolButton()
+        self.import_button.setText("Import…")
+        self.import_button.setToolTip("Add a model file (.safetensors) to your models")
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(self.model_combo, 1)
+        row.addWidget(self.import_button)
+        form.addRow("Model", row)
+        self.device_combo = QComboBox()
+        self.device_combo.setToolTip("Where the work is done. Automatic uses a graphics card when there is one.")
+        form.addRow("Device", self.device_combo)
+        self.detail_combo = QComboBox()
+        self.detail_combo.setToolTip("The size the model looks at. More detail gives finer colour regions "
+                                     "but takes longer; the saved photo is always full size.")
+        form.addRow("Detail", self.detail_combo)
+        self.model_note = _hint()
+        layout.addWidget(self.model_note)
+
+        # --- colour ---
+        layout.addWidget(_section("Colour"))
+        form = self._form(layout)
+        self.strength_slider = QSlider(Qt.Orientation.Horizontal)
+        self.strength_slider.setRange(0, int(MAX_STRENGTH * 100))
+        self.strength_slider.setSingleStep(5)
+        self.strength_slider.setPageStep(10)
+        self.strength_slider.setToolTip("How colourful the result is: 0 % is the original grey, 100 % is the "
+                                        "model's choice. Applies to the selected photo and to photos not "
+                                        "colorized yet.")
+        self.strength_slider.setAccessibleName("Colour strength")
+        self.strength_value = QLabel("100 %")
+        self.strength_value.setMinimumWidth(44)
+        self.strength_value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.strength_reset = QToolButton()
+        self.strength_reset.setText("Reset")
+        self.strength_reset.setToolTip("Back to 100 %")
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(self.strength_slider, 1)
+        row.addWidget(self.strength_value)
+        row.addWidget(self.strength_reset)
+        form.addRow("Strength", row)
+        layout.addWidget(_hint("Changes the selected photo's preview at once; press Save to update its file."))
+
+        # --- output ---
+        layout.addWidget(_section("Saving"))
+        form = self._output_form = self._form(layout)
+        self.where_combo = QComboBox()
+        self.where_combo.addItem("Next to each original", "beside")
+        self.where_combo.addItem("In one folder…", "folder")
+        form.addRow("Save to", self.where_combo)
+        self.folder_edit = QLineEdit()
+        self.folder_edit.setReadOnly(True)
+        self.folder_edit.setAcceptDrops(False)
+        self.folder_edit.setPlaceholderText("Choose a folder")
+        self.folder_button = QPushButton("Browse…")
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(self.folder_edit, 1)
+        row.addWidget(self.folder_button)
+        self.folder_row = QWidget()
+        self.folder_row.setLayout(row)
+        row.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Folder", self.folder_row)
+        self.format_combo = QComboBox()
+        for fmt, label in FORMAT_LABELS.items():
+            if fmt == "" or fmt in FORMATS:
+                self.format_combo.addItem(label, fmt)
+        form.addRow("Format", self.format_combo)
+        self.suffix_edit = QLineEdit()
+        self.suffix_edit.setAcceptDrops(False)
+        self.suffix_edit.setMaxLength(40)
+        self.suffix_edit.setToolTip("Added to the end of each saved photo's name")
+        form.addRow("Name ending", self.suffix_edit)
+        self.exists_combo = QComboBox()
+        for key, label in IF_EXISTS_LABELS.items():
+            self.exists_combo.addItem(label, key)
+        self.exists_combo.setToolTip("What to do when a file with the saved photo's name is already there")
+        form.addRow("If it exists", self.exists_combo)
+        self.example = _hint()
+        layout.addWidget(self.example)
+        self.warning = QLabel()
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #c0392b;")
+        self.warning.hide()
+        layout.addWidget(self.warning)
+        layout.addWidget(_hint("Your originals are never changed."))
+        layout.addStretch(1)
+
+        self._populate_devices()
+        self._populate_detail()
+        self.load_from_settings()
+
+        self.model_combo.activated.connect(self._on_model_combo_activated)
+        self.import_button.clicked.connect(self.import_model_requested)
+        self.device_combo.activated.connect(self._on_device_combo_activated)
+        self.detail_combo.activated.connect(self._on_detail_combo_activated)
+        self.strength_slider.valueChanged.connect(self._on_strength_slider_value_changed)
+        self.strength_slider.sliderReleased.connect(self._on_strength_slider_released)
+        self.strength_reset.clicked.connect(lambda: self.strength_slider.setValue(100))
+        self.where_combo.activated.connect(self._on_where_combo_activated)
+        self.folder_button.clicked.connect(self._on_folder_button_clicked)
+        self.format_combo.activated.connect(self._on_format_combo_activated)
+        self.suffix_edit.textEdited.connect(self._on_suffix_edit_edited)
+        self.exists_combo.activated.connect(self._on_exists_combo_activated)
+
+    # --- public -----------------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> GuiSettings:
+        return self._settings
+
+    def set_models(self, entries: list[ModelEntry]) -> None:
+        """Fill the model list (bundled and the user's); keeps the current choice when it is still there."""
+        self._entries = entries
+        current = effective_model(self._settings, entries)
+        blocker = QSignalBlocker(self.model_combo)
+        self.model_combo.clear()
+        for e in entries:
+            label = e.name if e.source == "bundled" else f"{e.name} (yours)"
+            if e.error:
+                label += " (damaged)"
+            self.model_combo.addItem(label, str(e.path))
+            row = self.model_combo.count() - 1
+            tip = e.error or (e.info.description if e.info and e.info.description else str(e.path))
+            self.model_combo.setItemData(row, tip, Qt.ItemDataRole.ToolTipRole)
+            if e.error:
+                self.model_combo.model().item(row).setEnabled(False)
+        if not entries:
+            self.model_combo.addItem("No model installed", "")
+        index = self.model_combo.findData(current) if current else -1
+        self.model_combo.setCurrentIndex(max(0, index))
+        del blocker
+
+    def set_model_note(self, text: str) -> None:
+        self.model_note.setText(text)
+        self.model_note.setVisible(bool(text))
+
+    def set_strength(self, strength: float) -> None:
+        """Show a photo's strength without emitting a change."""
+        blocker = QSignalBlocker(self.strength_slider)
+        self.strength_slider.setValue(round(strength * 100))
+        del blocker
+        self.strength_value.setText(f"{round(strength * 100)} %")
+
+    def strength(self) -> float:
+        return self.strength_slider.value() / 100.0
+
+    def set_model_controls_enabled(self, enabled: bool) -> None:
+        for w in (self.model_combo, self.device_combo, self.import_button):
+            w.setEnabled(enabled)
+
+    def load_from_settings(self) -> None:
+        s = self._settings
+        for combo, value in ((self.device_combo, s.device), (self.where_combo, s.output_mode),
+                             (self.format_combo, s.format), (self.exists_combo, s.if_exists)):
+            blocker = QSignalBlocker(combo)
+            index = combo.findData(value)
+            combo.setCurrentIndex(max(0, index))
+            del blocker
+        self._select_detail(s.render_size)
+        self.set_strength(s.strength)
+        self.folder_edit.setText(s.output_dir)
+        self.suffix_edit.setText(s.suffix)
+        self._update_output_widgets()
+
+    # --- building helpers -------------------------------------------------------------------------
+
+    def _form(self, parent_layout: QVBoxLayout) -> QFormLayout:
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        form.setHorizontalSpacing(10)
+        form.setVerticalSpacing(8)
+        parent_layout.addLayout(form)
+        return form
+
+    def _populate_devices(self) -> None:
+        self.device_combo.clear()
+        self.device_combo.addItem(DEVICE_LABELS["auto"], "auto")
+        for name in available_devices():
+            self.device_combo.addItem(DEVICE_LABELS.get(name, name), name)
+
+    def _populate_detail(self) -> None:
+        self.detail_combo.clear()
+        for size, label in RENDER_SIZES:
+            extra = " (recommended)" if size == 512 else ""
+            self.detail_combo.addItem(f"{label} · {size} px{extra}", size)
+
+    def _select_detail(self, size: int) -> None:
+        blocker = QSignalBlocker(self.detail_combo)
+        index = self.detail_combo.findData(size)
+        if index < 0:
+            self.detail_combo.addItem(f"Custom · {size} px", size)
+            index = self.detail_combo.count() - 1
+        self.detail_combo.setCurrentIndex(index)
+        del blocker
+
+    def _update_output_widgets(self) -> None:
+        s = self._settings
+        self.folder_row.setVisible(s.output_mode == "folder")
+        label = self._output_form.labelForField(self.folder_row)
+        if label is not None:
+            label.setVisible(s.output_mode == "folder")
+        ext = FORMATS[s.format][1] if s.format else ".jpg"
+        where = (f"in {Path(s.output_dir).name or s.output_dir}" if s.output_mode == "folder" and s.output_dir
+                 else "next to it")
+        self.example.setText(f"Example: scan.jpg → {('scan' + s.suffix + ext)} ({where})")
+        problem = ""
+        if s.output_mode == "folder" and not s.output_dir:
+            problem = "Choose the folder to save into."
+        elif s.output_mode == "beside" and not s.suffix and not s.format:
+            problem = ("With no name ending, results next to the originals would have the same names. "
+                       "Add an ending (like _color), choose a folder or a different format.")
+        self.warning.setText(problem)
+        self.warning.setVisible(bool(problem))
+
+    # --- slots -----------------------------------------------------------------------------------
+
+    def _on_model_combo_activated(self, index: int) -> None:
+        path = self.model_combo.itemData(index) or ""
+        if path and path != self._settings.model:
+            self._settings.model = path
+            self.setting_changed.emit("model")
+            self.model_choice_changed.emit()
+
+    def _on_device_combo_activated(self, index: int) -> None:
+        device = self.device_combo.itemData(index)
+        if device != self._settings.device:
+            self._settings.device = device
+            self.setting_changed.emit("device")
+            self.model_choice_changed.emit()
+
+    def _on_detail_combo_activated(self, index: int) -> None:
+        size = int(self.detail_combo.itemData(index))
+        if size != self._settings.render_size:
+            self._settings.render_size = size
+            self.setting_changed.emit("render_size")
+
+    def _on_strength_slider_value_changed(self, value: int) -> None:
+        self.strength_value.setText(f"{value} %")
+        self._settings.strength = value / 100.0
+        final = not self.strength_slider.isSliderDown()
+        self.strength_changed.emit(value / 100.0, final)
+        if final:
+            self.setting_changed.emit("strength")
+
+    def _on_strength_slider_released(self) -> None:
+        self.strength_changed.emit(self.strength_slider.value() / 100.0, True)
+        self.setting_changed.emit("strength")
+
+    def _on_where_combo_activated(self, index: int) -> None:
+        mode = self.where_combo.itemData(index)
+        if mode == "folder" and not self._settings.output_dir:
+            if not self._choose_folder():
+                blocker = QSignalBlocker(self.where_combo)
+                self.where_combo.setCurrentIndex(self.where_combo.findData(self._settings.output_mode))
+                del blocker
+                return
+        self._settings.output_mode = mode
+        self._update_output_widgets()
+        self.setting_changed.emit("output_mode")
+
+    def _on_folder_button_clicked(self) -> None:
+        if self._choose_folder():
+            self._update_output_widgets()
+
+    def _choose_folder(self) -> bool:
+        start = self._settings.output_dir or self._settings.last_open_dir or str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Save colorized photos in", start)
+        if not folder:
+            return False
+        self._settings.output_dir = folder
+        self.folder_edit.setText(folder)
+        self.setting_changed.emit("output_dir")
+        return True
+
+    def set_output_folder(self, folder: str) -> None:
+        """Save into `folder` (used by tests and by the Preferences dialog)."""
+        self._settings.output_dir = folder
+        self._settings.output_mode = "folder"
+        self.folder_edit.setText(folder)
+        blocker = QSignalBlocker(self.where_combo)
+        self.where_combo.setCurrentIndex(self.where_combo.findData("folder"))
+        del blocker
+        self._update_output_widgets()
+        self.setting_changed.emit("output_dir")
+
+    def _on_format_combo_activated(self, index: int) -> None:
+        self._settings.format = self.format_combo.itemData(index)
+        self._update_output_widgets()
+        self.setting_changed.emit("format")
+
+    def _on_suffix_edit_edited(self, text: str) -> None:
+        cleaned = "".join(c for c in text if c not in '/\\:*?"<>|')
+        if cleaned != text:
+            self.suffix_edit.setText(cleaned)
+        self._settings.suffix = cleaned
+        self._update_output_widgets()
+        self.setting_changed.emit("suffix")
+
+    def _on_exists_combo_activated(self, index: int) -> None:
+        self._settings.if_exists = self.exists_combo.itemData(index)
+        self.setting_changed.emit("if_exists")
+
