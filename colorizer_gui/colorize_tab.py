@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from colorizer_gui import icons
 from colorizer_gui.batch_controller import BatchController, format_duration
+from colorizer_gui.hint_controller import HintController
 from colorizer_gui.photo_queue import PhotoItem, PhotoStatus, QueueModel, describe_size
 from colorizer_gui.previews import (
     BeforeLoaded,
@@ -99,6 +100,7 @@ class ColorizeTab(QWidget):
         self._update_workspace()
         self._update_actions()
         self._update_overall()
+        self.hints = HintController(self)  # colour hints (issue #6): toolbar, viewer overlay, Hints menu
 
     # --- construction -----------------------------------------------------------------------------
 
@@ -500,6 +502,7 @@ class ColorizeTab(QWidget):
         self.settings.compare_mode = self.viewer.mode().value
         self.settings.layout_state.update(self.layout_state())
         self.controller.shutdown()
+        self.hints.close()
         self.renderer.close()
         self.loader.close()
 

@@ -188,6 +188,7 @@ class MainWindow(QMainWindow):
         for a in (t.act_mode_split, t.act_mode_side, t.act_mode_after, t.act_cycle_mode, None, t.act_fit,
                   t.act_actual, t.act_zoom_in, t.act_zoom_out, None, t.act_toggle_log):
             view_menu.addSeparator() if a is None else view_menu.addAction(a)
+        t.hints.populate_menu(bar.addMenu("H&ints"))
 
         help_menu = bar.addMenu("&Help")
         self.act_about = QAction("About Colorizer", self)
