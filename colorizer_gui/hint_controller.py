@@ -112,7 +112,7 @@ class HintController(QObject):
         self.act_redo.setText(f"Redo {self.store.redo_label(item).lower()}" if self.store.can_redo(item)
                               else "Redo hint")
         self.act_clear.setEnabled(has and bool(item.hints))
-        self.act_export.setEnabled(any(i.hints for i in self.tab.queue.items()))
+        self.act_export.setEnabled(any(i.hints for i in self.tab.queue.items))
         self.act_import.setEnabled(len(self.tab.queue) > 0)
         self.act_save_project.setEnabled(len(self.tab.queue) > 0)
 
@@ -286,7 +286,7 @@ class HintController(QObject):
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         written, seen = [], {}
-        for item in items if items is not None else self.tab.queue.items():
+        for item in items if items is not None else self.tab.queue.items:
             if not item.hints:
                 continue
             name = hints_file_name(item.path)
@@ -303,7 +303,7 @@ class HintController(QObject):
     def import_hints_from(self, folder: Path) -> int:
         """Read <photo stem>.json for the queue's photos; returns how many photos got hints."""
         count = 0
-        for item in self.tab.queue.items():
+        for item in self.tab.queue.items:
             path = Path(folder) / hints_file_name(item.path)
             if not path.is_file():
                 continue
@@ -330,7 +330,7 @@ class HintController(QObject):
             self.tab.log_panel.add("info", f"Imported hints for {n} photo(s) from {folder}")
 
     def save_project_to(self, path: Path) -> None:
-        save_project(self.tab.queue.items(), path)
+        save_project(self.tab.queue.items, path)
 
     def open_project_from(self, path: Path) -> int:
         entries = load_project(path)
@@ -338,7 +338,7 @@ class HintController(QObject):
         for p in missing:
             self.tab.log_panel.add("warning", f"Project photo not found: {p}")
         self.tab.add_paths([p for p, _, _ in entries if p.is_file()])
-        by_path = {Path(i.path).resolve(): i for i in self.tab.queue.items()}
+        by_path = {Path(i.path).resolve(): i for i in self.tab.queue.items}
         count = 0
         for p, hints, strength in entries:
             item = by_path.get(p.resolve())
