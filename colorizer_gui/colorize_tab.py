@@ -582,12 +582,12 @@ class ColorizeTab(QWidget):
         if status is PhotoStatus.WORKING:
             text = f"{(item.stage or 'colorizing').capitalize()}… {item.progress * 100:.0f} %"
             progress = item.progress
-        elif item.id in self._before_errors and not self.viewer.has_before():
-            text = f"This photo can't be shown: {self._before_errors[item.id]}"
         elif status is PhotoStatus.FAILED:
             text = f"Could not colorize: {item.message}"
         elif status is PhotoStatus.SKIPPED:
             text = f"Skipped: {item.message}"
+        elif item.id in self._before_errors and not self.viewer.has_before():
+            text = "This photo can't be shown; it may be damaged or in an unusual format"
         elif status is PhotoStatus.DONE:
             text = "Changed · press Save to update the file" if item.has_unsaved_changes else ""
         elif item.chroma is not None:

@@ -473,6 +473,8 @@ class CompareView(QWidget):
         p = QPainter(self)
         p.fillRect(self.rect(), BACKGROUND)
         if self._photo.isEmpty():
+            if self._message:
+                self._paint_message(p, centred=True)
             p.end()
             return
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
@@ -581,8 +583,13 @@ class CompareView(QWidget):
             p.drawLine(tip, QPointF(base, c.y() - 5))
             p.drawLine(tip, QPointF(base, c.y() + 5))
 
-    def _paint_message(self, p: QPainter) -> None:
-        rect = self._pill(p, self._message, QPointF(self.width() / 2, self.height() - 44), "center", strong=True)
+    def _paint_message(self, p: QPainter, *, centred: bool = False) -> None:
+        y = self.height() / 2 - 16 if centred else self.height() - 44
+        text = self._message
+        metrics = p.fontMetrics()
+        if metrics.horizontalAdvance(text) > self.width() - 60:
+            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(40, self.width() - 80))
+        rect = self._pill(p, text, QPointF(self.width() / 2, y), "center", strong=True)
         if self._progress is not None:
             bar = QRectF(rect.left() + 10, rect.bottom() - 4, (rect.width() - 20), 2)
             p.fillRect(bar, QColor(255, 255, 255, 60))

@@ -206,6 +206,9 @@ class SettingsPanel(QScrollArea):
         layout.addWidget(_hint("Your originals are never changed."))
         layout.addStretch(1)
 
+        for combo in self.findChildren(QComboBox):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
         self._populate_devices()
         self._populate_detail()
         self.load_from_settings()
