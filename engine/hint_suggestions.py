@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.color import clamp_to_gamut, lab_to_rgb, rgb_to_lab
-from engine.hints import Hint, color_ab, rasterize
+from engine.hints import Hint, color_ab, rasterize, spread_hints
 from engine.infer import DEFAULT_RENDER_SIZE, Chroma, Colorizer, render_dims
 from engine.model import make_input
 from engine.photo_io import Photo
@@ -65,6 +65,7 @@ class HintSession:
             t = c.info.temperature
             ab = net.decode(logits, t).float().cpu()[0]
             probs = torch.softmax(logits.float(), dim=1).cpu()[0]
+            ab = spread_hints(ab, self.L_small, list(hints), self.photo_size)
         return Prediction(Chroma(ab=ab, lightness=self.L_small, render_size=self.dims), probs, hints)
 
     # --- looking up a point ----------------------------------------------------------------------

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from engine.catalog import resolve_model
 from engine.color import DisplayConverter, clamp_to_gamut
 from engine.devices import describe_device, is_out_of_memory, resolve_device
-from engine.hints import Hint, rasterize
+from engine.hints import Hint, rasterize, spread_hints
 from engine.model import ColorUNet, make_input
 from engine.photo_io import Photo, Stopwatch, read_photo
 from engine.weights import ModelInfo, load_model
@@ -155,6 +155,7 @@ class Colorizer:
         t = self.info.temperature if temperature is None else temperature
         ab = net.decode(logits, t).float().cpu()[0]
         L_small = F.avg_pool2d(L, net.config.output_stride)[0]
+        ab = spread_hints(ab, L_small, hints, (width, height))
         return Chroma(ab=ab, lightness=L_small, render_size=(rw, rh))
 
     def render(self, lightness: np.ndarray, chroma: Chroma, strength: float = 1.0, *,

@@ -216,3 +216,30 @@ def test_extreme_shapes(colorizer, tmp_path, size):
     assert result.rgb.shape == (size[1], size[0], 3)
     rw, rh = result.chroma.render_size
     assert (rw >= rh) == (size[0] >= size[1])  # orientation of the render follows the photo
+
+
+def test_hint_colour_is_exact_at_its_point_spreads_over_similar_grey_and_stops_at_edges(tmp_path, tiny_model_path):
+    """The tiny model ignores hints itself, so all of the pull measured here is the spreading step."""
+    from PIL import Image
+
+    from engine.color import rgb_to_lab_np
+    from engine.hints import Hint, color_ab
+    from engine.infer import Colorizer
+
+    grey = np.full((256, 512), 90, np.uint8)
+    grey[:, 256:] = 200  # a sharp edge between a dark left half and a bright right half
+    path = tmp_path / "edge.png"
+    Image.fromarray(grey).save(path)
+    colorizer = Colorizer(tiny_model_path, device="cpu")
+    auto = colorizer.colorize(path, render_size=256).rgb
+    hinted = colorizer.colorize(path, [Hint(200, 128, "#2050c0")], render_size=256).rgb
+
+    def ab_at(rgb, x, y):
+        return rgb_to_lab_np(rgb[y - 2 : y + 3, x - 2 : x + 3].astype(np.float32) / 255)[..., 1:].mean(axis=(0, 1))
+
+    blue = np.array(color_ab("#2050c0"))
+    assert np.linalg.norm(ab_at(hinted, 200, 128) - blue) < 0.3 * np.linalg.norm(ab_at(auto, 200, 128) - blue)
+    assert np.linalg.norm(ab_at(hinted, 180, 110) - blue) < 0.5 * np.linalg.norm(ab_at(auto, 180, 110) - blue)
+    # across the edge (different lightness) and far away, the automatic colour stays
+    np.testing.assert_allclose(ab_at(hinted, 280, 128), ab_at(auto, 280, 128), atol=3.0)
+    np.testing.assert_allclose(ab_at(hinted, 20, 20), ab_at(auto, 20, 20), atol=1.0)
