@@ -111,6 +111,7 @@ class BatchController(QObject):
         self.model_path: Path | None = None
         self.model_id = ""
         self.model_error = ""
+        self.requested_model: tuple[str | None, str] | None = None   # the newest load asked for
 
         self.running = False
         self.paused = False
@@ -127,6 +128,7 @@ class BatchController(QObject):
     # --- model ----------------------------------------------------------------------------------
 
     def load_model(self, model: str | None, device: str) -> None:
+        self.requested_model = (model, device)
         self._pending_load = LoadModelTask(model, device)
         self.model_loading = True
         self.model_state_changed.emit()

@@ -354,10 +354,11 @@ class ColorizeTab(QWidget):
         """Re-read the model list (a model was imported or fine-tuned); reload if ours went away."""
         entries = list_models()
         self.settings_panel.set_models(entries)
-        wanted = effective_model(self.settings, entries)
-        loaded = str(self.controller.model_path) if self.controller.model_path else None
-        if wanted != loaded and not self.controller.running and not self.controller.model_loading:
-            self.controller.load_model(wanted, self.settings.device)
+        c = self.controller
+        wanted = (effective_model(self.settings, entries), self.settings.device)
+        if c.running or wanted == c.requested_model and (c.model_loading or c.model_ready):
+            return
+        c.load_model(*wanted)
 
     def add_paths(self, paths: list[str | Path]) -> list[PhotoItem]:
         """Add files and folders. Unsupported files are listed as skipped, with the reason."""

@@ -284,9 +284,7 @@ class MainWindow(QMainWindow):
         self.colorize_tab.log_panel.add("info", f"Imported model {info.name or dest.stem} → {dest}")
         if self.model_problem_box is not None:
             self.model_problem_box.close()
-        self.refresh_models()
-        if not self.colorize_tab.controller.running:
-            self.colorize_tab.controller.load_model(str(dest), self.settings.device)
+        self.refresh_models()   # loads it, unless a batch is running (then it is used for the next one)
         self._save_timer.start()
         return dest
 
