@@ -522,7 +522,7 @@ class BatchController(QObject):
                     self._finish_batch()
                 return
             item = self.queue.item_by_id(task.item_id)
-            item.status, item.progress, item.stage, item.message = PhotoStatus.WORKING, 0.0, "starting", ""
+            item.status, item.progress, item.stage, item.message = PhotoStatus.WORKING, 0.0, "reading", ""
             if not item.in_batch:
                 item.in_batch = True
             self.queue.refresh(item, structural=True)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressBar,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -47,6 +48,30 @@ from engine.resources import resource_path
 
 PHOTO_FILTER = ("Photos (" + " ".join(f"*{s}" for s in sorted(READABLE_SUFFIXES)) + ");;All files (*)")
 FULL_RENDER_DELAY_MS = 180
+
+
+class ElidedLabel(QLabel):
+    """One line of text that shrinks by eliding its middle, instead of widening its panel."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(10, self.width())))
 
 
 def reveal_in_folder(path: Path) -> None:
@@ -269,7 +294,7 @@ class ColorizeTab(QWidget):
         vlayout.addLayout(bar)
         self.viewer = CompareView()
         vlayout.addWidget(self.viewer, 1)
-        self.info_label = QLabel()
+        self.info_label = ElidedLabel()
         self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.info_label.setStyleSheet("color: palette(placeholder-text);")
         vlayout.addWidget(self.info_label)
@@ -532,7 +557,7 @@ class ColorizeTab(QWidget):
             self.renderer.discard()
             self.viewer.set_photo(None)
             self.viewer.set_message("")
-            self.info_label.setText("")
+            self.info_label.set_full_text("")
             return
         if item.id != self._shown_id:
             self._shown_id = item.id
@@ -610,7 +635,7 @@ class ColorizeTab(QWidget):
             parts.append(size)
         if item.output is not None and item.status in (PhotoStatus.DONE, PhotoStatus.SKIPPED):
             parts.append(f"saved as {item.output}")
-        self.info_label.setText("   ·   ".join(parts))
+        self.info_label.set_full_text("   ·   ".join(parts))
 
     # --- state -> widgets ---------------------------------------------------------------------------
 

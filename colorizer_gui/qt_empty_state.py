@@ -70,6 +70,8 @@ class EmptyState(QWidget):
             buttons.addWidget(b)
         self.samples_button = QPushButton("Try the sample photos")
         self.samples_button.setFlat(True)
+        self.samples_button.setStyleSheet(
+            "QPushButton { color: palette(link); border: none; text-decoration: underline; }")
         self.samples_button.setVisible(samples_available)
         self.samples_button.setCursor(Qt.CursorShape.PointingHandCursor)
         buttons.addStretch(1)

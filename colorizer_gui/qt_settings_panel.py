@@ -31,7 +31,10 @@ from engine.photo_io import FORMATS
 RENDER_SIZES = [(384, "Faster"), (512, "Balanced"), (768, "More detail"), (1024, "Most detail")]
 FORMAT_LABELS = {"": "Same as the original", "png": "PNG (lossless)", "jpg": "JPEG", "tiff": "TIFF",
                  "webp": "WebP"}
-IF_EXISTS_LABELS = {"rename": "Keep both (add a number)", "skip": "Skip the photo", "overwrite": "Replace it"}
+IF_EXISTS_LABELS = {"rename": "Keep both", "skip": "Skip the photo", "overwrite": "Replace it"}
+IF_EXISTS_TIPS = {"rename": "Save the new result with a number added (photo_color-1.jpg)",
+                  "skip": "Leave the existing file and do not colorize the photo",
+                  "overwrite": "Replace the existing file (never an original photo)"}
 DEVICE_LABELS = {"auto": "Automatic (fastest available)", "cuda": "NVIDIA graphics card (CUDA)",
                  "mps": "Apple graphics (Metal)", "cpu": "Processor (CPU)"}
 
@@ -194,6 +197,8 @@ class SettingsPanel(QScrollArea):
         self.exists_combo = QComboBox()
         for key, label in IF_EXISTS_LABELS.items():
             self.exists_combo.addItem(label, key)
+            self.exists_combo.setItemData(self.exists_combo.count() - 1, IF_EXISTS_TIPS[key],
+                                          Qt.ItemDataRole.ToolTipRole)
         self.exists_combo.setToolTip("What to do when a file with the saved photo's name is already there")
         form.addRow("If it exists", self.exists_combo)
         self.example = _hint()
@@ -306,8 +311,10 @@ class SettingsPanel(QScrollArea):
     def _populate_detail(self) -> None:
         self.detail_combo.clear()
         for size, label in RENDER_SIZES:
-            extra = " (recommended)" if size == 512 else ""
-            self.detail_combo.addItem(f"{label} · {size} px{extra}", size)
+            self.detail_combo.addItem(f"{label} · {size} px", size)
+            if size == 512:
+                self.detail_combo.setItemData(self.detail_combo.count() - 1, "Recommended",
+                                              Qt.ItemDataRole.ToolTipRole)
 
     def _select_detail(self, size: int) -> None:
         blocker = QSignalBlocker(self.detail_combo)
