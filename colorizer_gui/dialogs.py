@@ -105,7 +105,6 @@ class ModelProblemBox(QMessageBox):
                 f"{_escape(message[:1].upper() + message[1:])}.<br><br>"
                 "<b>What to do:</b> choose another model under <i>Settings → Model</i>, import a working "
                 "model file with <b>Import model…</b>, or reinstall Colorizer to restore its built-in model.")
-        self.setDetailedText(message)
         self.import_button = self.addButton("Import model…", QMessageBox.ButtonRole.ActionRole)
         self.folder_button = self.addButton("Open models folder", QMessageBox.ButtonRole.ActionRole)
         self.addButton(QMessageBox.StandardButton.Close)

@@ -21,6 +21,9 @@ from engine.infer import Chroma
 
 _ids = itertools.count(1)
 ID_MIME = "application/x-colorizer-photo-ids"
+# The engine's progress stages, in the few words a queue row has room for.
+_STAGE_WORDS = {"reading": "Reading", "predicting colours": "Colouring", "rendering": "Rendering",
+                "pausing": "Pausing", "cancelling": "Cancelling", "stopping": "Stopping"}
 
 
 class PhotoStatus(str, Enum):
@@ -100,7 +103,8 @@ class PhotoItem:
 
     def status_text(self) -> str:
         if self.status is PhotoStatus.WORKING:
-            return f"{self.stage.capitalize() or 'Colorizing'}… {self.progress * 100:.0f} %"
+            stage = _STAGE_WORDS.get(self.stage, self.stage.capitalize() or "Colorizing")
+            return f"{stage}… {self.progress * 100:.0f} %"
         if self.status is PhotoStatus.DONE and self.has_unsaved_changes:
             return "Done · unsaved changes"
         if self.status is PhotoStatus.QUEUED and self.message:

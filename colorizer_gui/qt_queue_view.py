@@ -59,7 +59,10 @@ class QueueDelegate(QStyledItemDelegate):
             painter.restore()
         else:
             painter.setPen(QColor(170, 170, 175))
-            glyph = "!" if item.thumbnail_error else "…"
+            if not item.readable and item.status is PhotoStatus.SKIPPED:
+                glyph = (item.path.suffix.lstrip(".").upper() or "?")[:4]   # e.g. TXT: not a photo
+            else:
+                glyph = "!" if item.thumbnail_error else "…"
             painter.drawText(thumb_rect, Qt.AlignmentFlag.AlignCenter, glyph)
 
         # status badge in the thumbnail's corner

@@ -152,16 +152,17 @@ class SettingsPanel(QScrollArea):
         self.strength_slider.setAccessibleName("Colour strength")
         self.strength_value = QLabel("100 %")
         self.strength_value.setMinimumWidth(44)
-        self.strength_value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.strength_value.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.strength_reset = QToolButton()
         self.strength_reset.setText("Reset")
         self.strength_reset.setToolTip("Back to 100 %")
         row = QHBoxLayout()
         row.setSpacing(6)
-        row.addWidget(self.strength_slider, 1)
         row.addWidget(self.strength_value)
+        row.addStretch(1)
         row.addWidget(self.strength_reset)
         form.addRow("Strength", row)
+        form.addRow(self.strength_slider)   # a full-width row: fine control with the mouse
         layout.addWidget(_hint("Changes the selected photo's preview at once; press Save to update its file."))
 
         # --- output ---
