@@ -388,6 +388,9 @@ class ColorizeTab(QWidget):
     def add_paths(self, paths: list[str | Path]) -> list[PhotoItem]:
         """Add files and folders. Unsupported files are listed as skipped, with the reason."""
         items, skipped = self.controller.add_paths(paths)
+        if paths:  # the Open dialogs start where the last photos came from (drops included)
+            first = Path(paths[0])
+            self.settings.last_open_dir = str(first if first.is_dir() else first.parent)
         explicit = [s for s in skipped if s.path in {str(p) for p in paths}]
         self.controller.add_skipped_rows(explicit)
         for item in items:

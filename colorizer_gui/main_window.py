@@ -124,6 +124,9 @@ class MainWindow(QMainWindow):
         self.colorize_tab.settings_panel.setting_changed.connect(lambda _: self._save_timer.start())
         self.colorize_tab.viewer.mode_changed.connect(lambda _: self._save_timer.start())
 
+        app = QApplication.instance()
+        if app is not None:  # a quit that bypasses closeEvent (session logout, app.quit()) still stops cleanly
+            app.aboutToQuit.connect(self._on_app_about_to_quit)
         self._restore_window()
         if problem:
             self.colorize_tab.log_panel.add("warning", problem)
@@ -362,6 +365,12 @@ class MainWindow(QMainWindow):
                 self.colorize_tab.log_panel.add("error", f"Fine-tune tab: {exc}")
         self.colorize_tab.close_down()
         event.accept()
+
+    def _on_app_about_to_quit(self) -> None:
+        if not self._closing:
+            self._closing = True
+            self.save_settings()
+            self.colorize_tab.close_down()
 
     def _wait_then_close(self) -> None:
         if self.colorize_tab.controller.has_work_in_progress():

@@ -116,6 +116,7 @@ def test_drop_files_and_folder_then_colorize(qtbot, make_window, make_photo, tmp
     text_file.write_text("hello")
 
     drop(window, [*loose, folder, text_file])
+    assert window.settings.last_open_dir == str(loose[0].parent)      # Open dialogs start there next time
 
     names = rows(window)
     assert set(names) == {"loose.jpg", "wide.png", "a.jpg", "b.tif", "readme.txt"}
@@ -445,6 +446,16 @@ def test_window_closes_cleanly_during_batch(qtbot, make_window, make_photo, tmp_
         if i.status is PhotoStatus.DONE:
             with Image.open(i.output) as im:
                 im.load()
+
+
+def test_application_quit_stops_the_engine_without_close_event(qtbot, make_window, make_photo):
+    window = make_window()
+    c = window.colorize_tab.controller
+    window.colorize_tab.add_paths([make_photo(f"s{i}.png", size=(1200, 900)) for i in range(3)])
+    c.start()
+    window._on_app_about_to_quit()          # what QApplication.aboutToQuit runs (logout, app.quit())
+    assert not c.engine.running
+    assert all(i.status in (PhotoStatus.DONE, PhotoStatus.CANCELLED) for i in c.queue.items)
 
 
 def test_close_can_be_refused_while_colorizing(qtbot, make_window, make_photo, tmp_path):
