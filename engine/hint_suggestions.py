@@ -17,12 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from engine.color import clamp_to_gamut, lab_to_rgb, rgb_to_lab
-from engine.hints import Hint, color_ab, rasterize, spread_hints
-from engine.infer import DEFAULT_RENDER_SIZE, Chroma, Colorizer, render_dims
-from engine.model import make_input
+from engine.hints import Hint, color_ab
+from engine.infer import DEFAULT_RENDER_SIZE, Chroma, Colorizer
 from engine.photo_io import Photo
 
 MIN_MODE_DISTANCE = 15.0  # ab units between two suggested colours
@@ -42,31 +40,19 @@ class HintSession:
         self.colorizer = colorizer
         self.photo_size = photo.size
         self.render_size = render_size
-        net = colorizer.net
-        width, height = photo.size
-        self.dims = render_dims(width, height, render_size, net.config.stride)
-        rw, rh = self.dims
-        with torch.inference_mode():
-            L_full = torch.from_numpy(photo.lightness)[None, None]
-            self.L = F.interpolate(L_full, size=(rh, rw), mode="bilinear", align_corners=False, antialias=True)
-            self.L_small = F.avg_pool2d(self.L, net.config.output_stride)[0]
+        self.L, self.L_small = colorizer.working_lightness(photo, render_size)
+        self.dims = (self.L.shape[-1], self.L.shape[-2])
 
     def predict(self, hints: list[Hint] | tuple[Hint, ...] | None = None,
                 lock: threading.Lock | None = None) -> Prediction:
         """The chroma for these hints (identical to `Colorizer.predict_chroma`) and its distribution."""
         c = self.colorizer
-        net = c.net
         hints = tuple(hints or ())
         lock = lock if lock is not None else c._lock
         with torch.inference_mode(), lock:
-            hint_ab, hint_mask = rasterize(list(hints) or None, self.photo_size, self.dims)
-            x = make_input(self.L, hint_ab, hint_mask).to(c.device).contiguous(memory_format=torch.channels_last)
-            logits = net(x)
-            t = c.info.temperature
-            ab = net.decode(logits, t).float().cpu()[0]
+            chroma, logits = c.predict_from_lightness(self.L, self.L_small, self.photo_size, list(hints) or None)
             probs = torch.softmax(logits.float(), dim=1).cpu()[0]
-            ab = spread_hints(ab, self.L_small, list(hints), self.photo_size)
-        return Prediction(Chroma(ab=ab, lightness=self.L_small, render_size=self.dims), probs, hints)
+        return Prediction(chroma, probs, hints)
 
     # --- looking up a point ----------------------------------------------------------------------
 

@@ -143,20 +143,40 @@ class Colorizer:
     def predict_chroma(self, photo: Photo, hints: list[Hint] | None = None,
                        render_size: int = DEFAULT_RENDER_SIZE, *, temperature: float | None = None,
                        device: torch.device | None = None) -> Chroma:
+        L, L_small = self.working_lightness(photo, render_size)
+        chroma, _ = self.predict_from_lightness(L, L_small, photo.size, hints, temperature=temperature,
+                                                device=device)
+        return chroma
+
+    def working_lightness(self, photo: Photo, render_size: int = DEFAULT_RENDER_SIZE
+                          ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The photo's L at render size (1, 1, h, w) and at the chroma scale (1, h/4, w/4).
+
+        Separate from prediction so that repeated predictions of one photo (hint edits) shrink
+        the full-resolution lightness only once.
+        """
+        width, height = photo.size
+        rw, rh = render_dims(width, height, render_size, self.net.config.stride)
+        with torch.inference_mode():
+            L_full = torch.from_numpy(photo.lightness)[None, None]
+            L = F.interpolate(L_full, size=(rh, rw), mode="bilinear", align_corners=False, antialias=True)
+            return L, F.avg_pool2d(L, self.net.config.output_stride)[0]
+
+    @torch.inference_mode()
+    def predict_from_lightness(self, L: torch.Tensor, L_small: torch.Tensor, photo_size: tuple[int, int],
+                               hints: list[Hint] | None = None, *, temperature: float | None = None,
+                               device: torch.device | None = None) -> tuple[Chroma, torch.Tensor]:
+        """Chroma plus the raw logits (B, Q, h, w), for callers that also want the distribution."""
         device = device or self.device
         net = self.net if device == self.device else self._cpu_copy()
-        width, height = photo.size
-        rw, rh = render_dims(width, height, render_size, net.config.stride)
-        L_full = torch.from_numpy(photo.lightness)[None, None]
-        L = F.interpolate(L_full, size=(rh, rw), mode="bilinear", align_corners=False, antialias=True)
-        hint_ab, hint_mask = rasterize(hints, (width, height), (rw, rh))
+        rh, rw = L.shape[-2:]
+        hint_ab, hint_mask = rasterize(hints, photo_size, (rw, rh))
         x = make_input(L, hint_ab, hint_mask).to(device).contiguous(memory_format=torch.channels_last)
         logits = net(x)
         t = self.info.temperature if temperature is None else temperature
         ab = net.decode(logits, t).float().cpu()[0]
-        L_small = F.avg_pool2d(L, net.config.output_stride)[0]
-        ab = spread_hints(ab, L_small, hints, (width, height))
-        return Chroma(ab=ab, lightness=L_small, render_size=(rw, rh))
+        ab = spread_hints(ab, L_small, hints, photo_size)
+        return Chroma(ab=ab, lightness=L_small, render_size=(rw, rh)), logits
 
     def render(self, lightness: np.ndarray, chroma: Chroma, strength: float = 1.0, *,
                bit_depth: int = 8, cancel: CancelFn | None = None,
