@@ -34,6 +34,8 @@ from colorizer_gui.photo_queue import ChromaKey, PhotoItem, PhotoStatus, QueueMo
 from colorizer_gui.previews import LruCache
 from colorizer_gui.settings import GuiSettings
 from engine.batch import BatchSettings, InputFile, Job, UsageError, collect_inputs, is_image_name, plan_jobs
+from engine.hints import Hint
+from engine.infer import Chroma
 from engine.photo_io import DEFAULT_MAX_PIXELS, FORMATS, output_format_for
 
 PREVIEW_CACHE = 6  # photos whose viewing-size lightness stays in memory (~8 MB each)
@@ -317,6 +319,16 @@ class BatchController(QObject):
     def chroma_key(self, item: PhotoItem) -> ChromaKey:
         return ChromaKey(self.model_id, self.settings.render_size, tuple(item.hints))
 
+    def current_chroma(self, item: PhotoItem) -> Chroma | None:
+        """The photo's preview chroma if it is still what the network would predict now.
+
+        That is, it was made by this model at this render size for exactly these hints (a
+        hint edit or a settings change since makes it stale, and the photo is predicted again).
+        """
+        if item.chroma is None or item.chroma_key != self.chroma_key(item):
+            return None
+        return item.chroma
+
     def needs_preview(self, item: PhotoItem) -> bool:
         if not item.readable or item.status is PhotoStatus.WORKING:
             return False
@@ -344,7 +356,11 @@ class BatchController(QObject):
         if item.status is PhotoStatus.DONE and item.output is not None and item.chroma is not None:
             if not item.has_unsaved_changes:
                 return False
-            if item.chroma_key is not None and item.chroma_key.hints != tuple(item.hints):
+            hints = tuple(item.hints)
+            stale = item.chroma_key is None or item.chroma_key.hints != hints
+            if stale or (hints != item.saved_hints and self.current_chroma(item) is None):
+                # New hints need a prediction made for them with today's model and render
+                # size; the hint preview's is used when it is that (see `current_chroma`).
                 self.colorize_now(item)
                 return True
             if self._same_file(item.output, item.path):
@@ -384,8 +400,14 @@ class BatchController(QObject):
     def _queue_save(self, item: PhotoItem, dest: Path, fmt: str, overwrite: bool) -> None:
         self._pending_saves.append(SaveTask(item.id, item.path, item.chroma, item.strength, dest, fmt,
                                             self.settings.quality, overwrite, self._max_pixels(),
-                                            hints=tuple(item.hints)))
+                                            hints=self._chroma_hints(item)))
         self._dispatch()
+
+    @staticmethod
+    def _chroma_hints(item: PhotoItem) -> tuple[Hint, ...]:
+        """The hints the chroma was predicted with: what the file will show (a preview for the
+        newest edit may still be on its way), so the photo stays marked unsaved until it is."""
+        return item.chroma_key.hints if item.chroma_key is not None else tuple(item.hints)
 
     @staticmethod
     def _same_file(a: Path, b: Path) -> bool:
@@ -501,7 +523,7 @@ class BatchController(QObject):
                 job.dest, job.fmt = rerun, output_format_for(rerun)
                 settings.if_exists = "overwrite"
             job.hints = list(item.hints) or None
-            return JobTask(item.id, job, settings, model_id=self.model_id)
+            return JobTask(item.id, job, settings, model_id=self.model_id, chroma=self.current_chroma(item))
 
     def _dispatch(self) -> None:
         if self._current is not None or self._closed:

@@ -74,6 +74,10 @@ class JobTask:
     settings: BatchSettings
     cancel: threading.Event = field(default_factory=threading.Event)
     model_id: str = ""
+    # The photo's preview chroma when it was predicted for exactly this job's model, render
+    # size and hints: saving then only renders it (the user saves what they previewed, and
+    # does not wait for the network a second time).
+    chroma: Chroma | None = None
 
 
 @dataclass
@@ -177,15 +181,17 @@ class _KeepResult:
     """Stands in for the Colorizer inside `colorize_job`, keeping the result for the viewer.
 
     `colorize_job` only calls `.colorize`; keeping its `ColorizeResult` gives the GUI the chroma
-    and the decoded photo without reading or predicting a second time.
+    and the decoded photo without reading or predicting a second time. A `chroma` predicted
+    before (the preview) is handed to `Colorizer.colorize`, which then skips the network.
     """
 
-    def __init__(self, colorizer: Colorizer) -> None:
+    def __init__(self, colorizer: Colorizer, chroma: Chroma | None = None) -> None:
         self._colorizer = colorizer
+        self._chroma = chroma
         self.result = None
 
     def colorize(self, *args, **kwargs):
-        self.result = self._colorizer.colorize(*args, **kwargs)
+        self.result = self._colorizer.colorize(*args, chroma=self._chroma, **kwargs)
         return self.result
 
 
@@ -241,7 +247,7 @@ class EngineWorker(QObject):
     def _job(self, task: JobTask) -> JobOutcome:
         if self.colorizer is None:
             return JobOutcome(task, JobResult(task.job, "failed", "no colour model is loaded"))
-        keeper = _KeepResult(self.colorizer)
+        keeper = _KeepResult(self.colorizer, task.chroma)
         report = _Throttle(lambda f, s: self.progress.emit(task.item_id, f, s))
         try:
             result = colorize_job(task.job, keeper, task.settings, cancel=task.cancel.is_set, progress=report)

@@ -257,7 +257,9 @@ class HintController(QObject):
             self.overlay.selected = None
         if self.tab.controller.model_ready:
             self._request(item)
-        self.tab.queue.refresh(item)
+        # structural: new hints make a saved photo "unsaved", so Save must be enabled right away
+        # (not only once the preview lands); Ctrl+S straight after an edit predicts the photo anew
+        self.tab.queue.refresh(item, structural=True)
         self.tab.viewer.update()
         self._update_actions()
 

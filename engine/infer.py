@@ -221,15 +221,20 @@ class Colorizer:
     def colorize(self, image: Photo | str | Path, hints: list[Hint] | None = None,
                  render_size: int = DEFAULT_RENDER_SIZE, strength: float = 1.0, *,
                  progress: ProgressFn | None = None, cancel: CancelFn | None = None,
-                 timings: dict[str, float] | None = None) -> ColorizeResult:
+                 timings: dict[str, float] | None = None, chroma: Chroma | None = None) -> ColorizeResult:
         """Colorize one photo (a Photo, or a path to read). Nothing is written.
 
         `progress(fraction, stage)` is called from this thread; `cancel()` is polled between
         stages and between strips of rows, and raises Cancelled when it returns True.
         `timings`, when given, gains seconds per stage (network, upsampling, colour conversion).
+        `chroma`, when given, is this photo's prediction for these hints and render size made
+        earlier (the GUI's preview): the network is skipped and only the rendering runs. One
+        made for a photo of other dimensions (the file changed since) is ignored.
         """
         photo = image if isinstance(image, Photo) else read_photo(image, timings=timings)
         notes = list(photo.notes)
+        if chroma is not None and chroma.render_size != render_dims(*photo.size, render_size, self.net.config.stride):
+            chroma = None
 
         def report(fraction: float, stage: str) -> None:
             if progress is not None:
@@ -237,19 +242,11 @@ class Colorizer:
 
         if cancel is not None and cancel():
             raise Cancelled()
-        report(0.05, "predicting colours")
         clock = Stopwatch(timings)
-        with self._lock:
-            try:
-                chroma = self.predict_chroma(photo, hints, render_size)
-            except Exception as exc:  # noqa: BLE001 - only out-of-memory is retried
-                if self.device.type == "cpu" or not is_out_of_memory(exc):
-                    raise
-                self._free_device_memory()
-                notes.append(f"{self.device.type.upper()} ran out of memory; this photo was done on the CPU")
-                warnings.warn(notes[-1], RuntimeWarning, stacklevel=2)
-                chroma = self.predict_chroma(photo, hints, render_size, device=torch.device("cpu"))
-        clock.lap("network")
+        if chroma is None:
+            report(0.05, "predicting colours")
+            chroma = self._predict_with_fallback(photo, hints, render_size, notes)
+            clock.lap("network")
         if cancel is not None and cancel():
             raise Cancelled()
         report(0.3, "rendering")
@@ -258,6 +255,19 @@ class Colorizer:
         return ColorizeResult(rgb=rgb, photo=photo, chroma=chroma, notes=notes)
 
     # --- helpers -------------------------------------------------------------------------------
+
+    def _predict_with_fallback(self, photo: Photo, hints: list[Hint] | None, render_size: int,
+                               notes: list[str]) -> Chroma:
+        with self._lock:
+            try:
+                return self.predict_chroma(photo, hints, render_size)
+            except Exception as exc:  # noqa: BLE001 - only out-of-memory is retried
+                if self.device.type == "cpu" or not is_out_of_memory(exc):
+                    raise
+                self._free_device_memory()
+                notes.append(f"{self.device.type.upper()} ran out of memory; this photo was done on the CPU")
+                warnings.warn(notes[-1], RuntimeWarning, stacklevel=3)
+                return self.predict_chroma(photo, hints, render_size, device=torch.device("cpu"))
 
     def _cpu_copy(self) -> ColorUNet:
         if self._cpu_net is None:

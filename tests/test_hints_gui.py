@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from hint_models import make_hint_following_model
@@ -198,3 +200,139 @@ def test_export_import_project_and_cli_match_gui(qtbot, tab, tmp_path, hint_mode
     assert hints.open_project_from(project) == 1
     again = tab.queue.items[0]
     assert again.hints == item.hints and abs(again.strength - 1.3) < 1e-6
+
+
+def _rgb(path) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def _let_batch_finish(qtbot, tab):
+    """The fixture's photo was colorized by the batch its adding started; wait for that to end."""
+    c = tab.controller
+    qtbot.waitUntil(lambda: not c.running and not c.is_busy(), timeout=30000)
+    tab.settings.auto_start = False
+
+
+def _add_unsaved(qtbot, tab, photo):
+    """Add a photo without colorizing it (the fixture's settings start batches on their own)."""
+    _let_batch_finish(qtbot, tab)
+    item = tab.add_paths([photo])[0]
+    tab.select_item(item)
+    qtbot.waitUntil(lambda: item.chroma is not None and tab.controller.current_chroma(item) is not None,
+                    timeout=30000)
+    return item
+
+
+def test_save_reuses_the_hint_preview_and_predicts_again_after_a_change(qtbot, tab, make_photo):
+    from colorizer_gui.photo_queue import PhotoStatus
+    from engine.photo_io import read_photo
+
+    hints, c = tab.hints, tab.controller
+    item = _add_unsaved(qtbot, tab, make_photo("unsaved.png", size=SIZE))
+    assert item.status is PhotoStatus.QUEUED and item.output is None
+    with qtbot.waitSignal(hints.preview_updated, timeout=30000):
+        hints.place_hint(128, 96, BLUE)
+    qtbot.waitUntil(hints.worker.idle, timeout=30000)
+    previewed = item.chroma
+    assert c.current_chroma(item) is previewed
+    # a settings change makes the preview stale: it is not what the network would predict now
+    c.settings.render_size = 256
+    assert c.current_chroma(item) is None
+    c.settings.render_size = 512
+    assert c.current_chroma(item) is previewed
+
+    colorizer = c.engine.worker.colorizer
+    lightness = read_photo(item.path).lightness
+    passes: list[str] = []   # network passes outside the hint preview thread
+    handle = colorizer.net.register_forward_hook(
+        lambda *_: passes.append(threading.current_thread().name) if
+        threading.current_thread().name != "colorizer-hints" else None)
+    try:
+        # 1. first save of a photo whose hint preview is current: written from the preview
+        assert tab.act_save.isEnabled()
+        with qtbot.waitSignal(c.item_finished, timeout=30000):
+            tab.act_save.trigger()
+        assert item.status is PhotoStatus.DONE and item.output.is_file()
+        assert passes == []
+        first = _rgb(item.output)
+        np.testing.assert_array_equal(first, colorizer.render(lightness, previewed, item.strength))
+
+        # 2. a hint changed after the preview and saved at once: predicted again for the new hints
+        hints.edit_hint(0, "#30a040")
+        assert tab.act_save.isEnabled()
+        with qtbot.waitSignal(c.item_finished, timeout=30000):
+            tab.act_save.trigger()
+        assert passes                                     # the engine ran the network
+        assert item.saved_hints == (Hint(128, 96, "#30a040"),)
+        second = _rgb(item.output)
+        assert not np.array_equal(second, first)
+        expected = colorizer.render(lightness, colorizer.predict_chroma(read_photo(item.path), list(item.hints)))
+        np.testing.assert_array_equal(second, expected)
+
+        # 3. a saved photo, hint edited and previewed, saved again: written from that preview
+        qtbot.waitUntil(hints.worker.idle, timeout=30000)
+        passes.clear()
+        with qtbot.waitSignal(hints.preview_updated, timeout=30000):
+            hints.move_hint(0, 60, 60)
+        qtbot.waitUntil(hints.worker.idle, timeout=30000)
+        assert c.current_chroma(item) is item.chroma and item.has_unsaved_changes
+        previewed = item.chroma
+        with qtbot.waitSignal(c.save_finished, timeout=30000):
+            tab.act_save.trigger()
+        assert passes == []
+        assert not item.has_unsaved_changes
+        third = _rgb(item.output)
+        np.testing.assert_array_equal(third, colorizer.render(lightness, previewed, item.strength))
+        assert not np.array_equal(third, second)
+    finally:
+        handle.remove()
+
+
+@pytest.mark.parametrize("previewed", [True, False], ids=["from-hint-preview", "predicted-in-batch"])
+def test_colorize_all_uses_each_photos_own_hints(qtbot, tab, make_photo, tmp_path, hint_model_path, previewed):
+    """Two photos, hints on one (imported from a hints folder, as for a batch), Colorize all.
+
+    previewed: the hinted photo's hint preview is current, and the batch writes it; otherwise
+    the render size changes before that preview lands, so the batch must predict with the hints.
+    """
+    from colorizer_gui.photo_queue import PhotoStatus
+    from engine.color import rgb_to_lab_np
+    from engine.hints import save_hints
+
+    _let_batch_finish(qtbot, tab)
+    plain_photo, hinted_photo = tab.add_paths([make_photo("plain.png", size=SIZE),
+                                               make_photo("street.png", size=(192, 128))])
+    folder = tmp_path / "hint-files"
+    folder.mkdir()
+    save_hints([Hint(150, 60, BLUE)], folder / "street.json")
+    assert tab.hints.import_hints_from(folder) == 1
+    assert hinted_photo.hints == [Hint(150, 60, BLUE)] and plain_photo.hints == []
+
+    c = tab.controller
+    if previewed:
+        qtbot.waitUntil(lambda: c.current_chroma(hinted_photo) is not None, timeout=30000)
+    else:
+        c.settings.render_size = 384   # the preview requested at 512 no longer counts
+    render_size = c.settings.render_size
+    assert tab.act_start.isEnabled()
+    tab.act_start.trigger()
+    qtbot.waitUntil(lambda: not c.running and all(i.status is PhotoStatus.DONE
+                                                  for i in (plain_photo, hinted_photo)), timeout=60000)
+
+    unhinted = tmp_path / "unhinted"
+    assert cli.main([str(plain_photo.path), str(hinted_photo.path), "-o", str(unhinted),
+                     "--model", str(hint_model_path), "--device", "cpu", "--render-size", str(render_size),
+                     "-q"]) == 0
+
+    def ab(rgb, x, y, r=2):
+        patch = rgb[y - r: y + r + 1, x - r: x + r + 1].astype(np.float32) / 255
+        return rgb_to_lab_np(patch)[..., 1:].reshape(-1, 2).mean(axis=0)
+
+    target = np.array(color_ab(BLUE))
+    hinted, auto = _rgb(hinted_photo.output), _rgb(unhinted / "street_color.png")
+    assert np.linalg.norm(ab(hinted, 150, 60) - target) < 0.35 * np.linalg.norm(ab(auto, 150, 60) - target)
+    np.testing.assert_allclose(ab(hinted, 10, 120), ab(auto, 10, 120), atol=1.0)   # far from the hint
+    # the photo without hints came out exactly as in an unhinted run
+    np.testing.assert_array_equal(_rgb(plain_photo.output), _rgb(unhinted / "plain_color.png"))
+    assert c.current_chroma(hinted_photo) is hinted_photo.chroma   # what the file was made from
