@@ -460,6 +460,14 @@ class BatchController(QObject):
     def is_busy(self) -> bool:
         return self._current is not None
 
+    def computing(self) -> bool:
+        """A photo is being colorized or saved, or the batch will start the next one at once.
+
+        Read from the hint preview thread too (plain attributes only), which then computes on
+        one thread so as not to fight the engine thread for the cores.
+        """
+        return isinstance(self._current, (JobTask, SaveTask)) or (self.running and not self.paused)
+
     def has_work_in_progress(self) -> bool:
         """A batch is running or a photo is being colorized or saved (closing would interrupt it)."""
         return (self.running and bool(self.queue.with_status(PhotoStatus.QUEUED, PhotoStatus.WORKING))) or \

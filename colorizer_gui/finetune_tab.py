@@ -493,6 +493,11 @@ class FineTuneTab(QWidget):
         return self._state
 
     @property
+    def training(self) -> bool:
+        """The training process is computing (not paused or done): the CPU is taken."""
+        return self._state in (STARTING, RUNNING, PAUSING, STOPPING)
+
+    @property
     def session(self) -> Session | None:
         return self._session
 

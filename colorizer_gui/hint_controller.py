@@ -12,6 +12,7 @@ project file keeps every photo of the queue with its hints and strength.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,10 @@ class HintController(QObject):
         super().__init__(tab)
         self.tab = tab
         self.store = HintStore(on_change=self._on_hints_changed)
-        self.worker = HintPreviewWorker(lambda: tab.controller.engine.worker.colorizer, self)
+        # Set by the window when it has a Fine-tune tab: whether a training process is computing.
+        self.training_busy: Callable[[], bool] = lambda: False
+        self.worker = HintPreviewWorker(lambda: tab.controller.engine.worker.colorizer, self,
+                                        busy=lambda: tab.controller.computing() or self.training_busy())
         self.worker.ready.connect(self._on_worker_ready)
         self.worker.failed.connect(self._on_worker_failed)
         self.overlay = HintOverlay(tab.viewer, self._current_hints)

@@ -8,6 +8,13 @@ Orange's ConcurrentMixin and napari's slicer).
 The worker keeps each recently edited photo's lightness at render scale (`HintSession`), so
 an edit costs one network pass (~0.1-0.3 s at render size 512 on a CPU), however big the
 scan is. Only the first request for a photo reads it; `prepare` does that ahead of time.
+
+While a batch or a fine-tune training is computing, a preview runs on one CPU thread
+(`BUSY_THREADS`). Both would otherwise start a full team of threads on the same cores, and
+OpenMP threads that wait for cores the other team holds slow both down. A preview is one
+network pass at render size, so one thread still answers a hint edit while the batch or
+the training keeps its cores. The limit is set on the preview thread only, for the length
+of one computation (`engine.devices.thread_limit`), so the engine thread's count is untouched.
 """
 
 from __future__ import annotations
@@ -22,12 +29,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from engine.devices import thread_limit
 from engine.hint_suggestions import HintSession, Prediction
 from engine.hints import Hint
 from engine.infer import Colorizer
 from engine.photo_io import PhotoError, read_photo
 
 SESSIONS_KEPT = 4
+BUSY_THREADS = 1   # torch threads for a preview while a batch or training is computing
 
 
 @dataclass
@@ -52,14 +61,21 @@ class HintResult:
 
 
 class HintPreviewWorker(QObject):
-    """Signals: ready(HintResult) for the newest state of a photo; failed(HintResult)."""
+    """Signals: ready(HintResult) for the newest state of a photo; failed(HintResult).
+
+    `busy()`, asked on the worker thread before each computation, says whether a batch or a
+    training is using the CPU now (a snapshot: it must only read plain attributes).
+    """
 
     ready = Signal(object)
     failed = Signal(object)
 
-    def __init__(self, colorizer: Callable[[], Colorizer | None], parent: QObject | None = None) -> None:
+    def __init__(self, colorizer: Callable[[], Colorizer | None], parent: QObject | None = None,
+                 busy: Callable[[], bool] | None = None) -> None:
         super().__init__(parent)
         self._colorizer = colorizer
+        self._busy_elsewhere = busy or (lambda: False)
+        self.last_threads: int | None = None   # torch threads the last computation ran with
         self._cond = threading.Condition()
         self._pending: OrderedDict[int, HintRequest] = OrderedDict()
         self._sessions: OrderedDict[tuple, HintSession] = OrderedDict()
@@ -124,6 +140,10 @@ class HintPreviewWorker(QObject):
             self._sessions.clear()
             self._latest.clear()
 
+    def threads_for_preview(self) -> int | None:
+        """The torch thread limit for the next computation: `BUSY_THREADS` while others compute."""
+        return BUSY_THREADS if self._busy_elsewhere() else None
+
     def close(self) -> None:
         with self._cond:
             self._stop = True
@@ -147,7 +167,9 @@ class HintPreviewWorker(QObject):
                 _, req = self._pending.popitem(last=False)
                 self._busy = True
             try:
-                result = self._compute(req)
+                with thread_limit(self.threads_for_preview()) as threads:
+                    self.last_threads = threads
+                    result = self._compute(req)
             except Exception as exc:  # noqa: BLE001 - reported, never fatal
                 result = HintResult(req, None, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
             with self._cond:

@@ -87,9 +87,12 @@ def test_train_pause_stop_resume_then_use_the_model(qtbot, collection, tiny_mode
     assert "left" in tab.eta_label.text()
     assert tab.preview.has_image() and tab.preview_combo.itemText(0) == "before training"
     assert "Held-out photos" in tab.metrics_label.text()
+    hint_worker = window.colorize_tab.hints.worker
+    assert tab.training and hint_worker.threads_for_preview() == 1   # hint previews leave training the cores
 
     qtbot.mouseClick(tab.pause_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.state == ft.PAUSED, timeout=LONG)
+    assert not tab.training and hint_worker.threads_for_preview() is None
     assert not tab.resume_button.isHidden() and tab.resume_button.isEnabled()
     qtbot.mouseClick(tab.stop_button, Qt.MouseButton.LeftButton)
     assert tab.banner.button("Save the model so far") is not None  # Stop offers to keep the model

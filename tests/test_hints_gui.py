@@ -6,6 +6,7 @@ import threading
 
 import numpy as np
 import pytest
+import torch
 from hint_models import make_hint_following_model
 from PIL import Image
 from PySide6.QtCore import QPointF, Qt
@@ -14,6 +15,7 @@ from colorizer_gui.hint_controller import viewer_point
 from colorizer_gui.hint_preview_worker import HintPreviewWorker, HintRequest
 from colorizer_gui.hint_state import HintStore
 from engine import cli
+from engine.devices import threads_are_per_thread
 from engine.hints import Hint, color_ab
 from engine.infer import Colorizer
 from engine.weights import ModelInfo, save_model
@@ -336,3 +338,55 @@ def test_colorize_all_uses_each_photos_own_hints(qtbot, tab, make_photo, tmp_pat
     # the photo without hints came out exactly as in an unhinted run
     np.testing.assert_array_equal(_rgb(plain_photo.output), _rgb(unhinted / "plain_color.png"))
     assert c.current_chroma(hinted_photo) is hinted_photo.chroma   # what the file was made from
+
+
+@pytest.mark.skipif(not threads_are_per_thread(), reason="torch's thread count is process-wide in this build")
+def test_preview_computes_on_one_thread_while_others_compute(qtbot, make_photo):
+    colorizer = Colorizer(make_hint_following_model(), device="cpu")
+    busy = {"now": False}
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)   # a default of 2 (these tests run with 1) so that a limit of 1 shows
+    worker = HintPreviewWorker(lambda: colorizer, busy=lambda: busy["now"])
+    path = make_photo("p.png", size=SIZE)
+    try:
+        def preview(x: float) -> None:
+            with qtbot.waitSignal(worker.ready, timeout=30000):
+                worker.request(HintRequest(1, path, (Hint(x, 50, BLUE),), 256))
+
+        assert worker.threads_for_preview() is None
+        preview(10)
+        assert worker.last_threads == 2
+
+        busy["now"] = True     # a batch or a training started
+        assert worker.threads_for_preview() == 1
+        preview(20)
+        assert worker.last_threads == 1
+        # only the preview's own computation was limited: this thread and new threads keep 2
+        assert torch.get_num_threads() == 2
+        seen: list[int] = []
+        other = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+        other.start()
+        other.join()
+        assert seen == [2]
+
+        busy["now"] = False
+        preview(30)
+        assert worker.last_threads == 2
+    finally:
+        worker.close()
+        torch.set_num_threads(before)
+
+
+def test_batch_and_training_make_the_preview_use_one_thread(qtbot, tab, make_photo):
+    hints, c = tab.hints, tab.controller
+    _let_batch_finish(qtbot, tab)
+    assert not c.computing() and hints.worker.threads_for_preview() is None
+    hints.training_busy = lambda: True
+    assert hints.worker.threads_for_preview() == 1
+    hints.training_busy = lambda: False
+
+    tab.add_paths([make_photo("next.png", size=SIZE)])
+    assert c.start() and c.computing()
+    assert hints.worker.threads_for_preview() == 1
+    qtbot.waitUntil(lambda: not c.running and not c.is_busy(), timeout=30000)
+    assert hints.worker.threads_for_preview() is None
