@@ -390,3 +390,85 @@ def test_batch_and_training_make_the_preview_use_one_thread(qtbot, tab, make_pho
     assert hints.worker.threads_for_preview() == 1
     qtbot.waitUntil(lambda: not c.running and not c.is_busy(), timeout=30000)
     assert hints.worker.threads_for_preview() is None
+
+
+def _drive_dialog_when_open(qtbot, parent, drive):
+    """Run drive(dialog) once a HintColorDialog is shown (it runs its own modal loop).
+
+    A repeating timer finds it whenever its exec() starts; anything that goes wrong is kept
+    for the test and the dialog rejected, so a failure can never leave the test stuck in exec().
+    """
+    from PySide6.QtCore import QTimer
+
+    from colorizer_gui.qt_hint_color_dialog import HintColorDialog
+
+    state: dict = {"done": False, "error": None}
+    timer = QTimer(parent)
+    timer.setInterval(20)
+
+    def poll() -> None:
+        dialogs = [d for d in parent.findChildren(HintColorDialog) if d.isVisible()]
+        if not dialogs:
+            return
+        timer.stop()
+        dialog = dialogs[0]
+        try:
+            assert dialog.isModal()
+            drive(dialog)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            state["error"] = exc
+            dialog.reject()
+        state["done"] = True
+
+    timer.timeout.connect(poll)
+    timer.start()
+    return state
+
+
+def test_colour_chooser_by_mouse_prefilled_with_the_model_colour(qtbot, tab):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from engine.hint_suggestions import with_lightness
+
+    item, hints, view = tab.current_item(), tab.hints, tab.viewer
+    _let_batch_finish(qtbot, tab)
+    assert hints.choose_color == hints._choose_color_dialog      # the real dialog, not a stand-in
+    with qtbot.waitSignal(hints.preview_updated, timeout=30000):  # hint mode predicts the photo
+        hints.act_mode.setChecked(True)
+    x, y = 180, 70
+    model_ab = ab_at(item.chroma, x, y)           # what the viewer shows there before any hint
+    seen: dict = {}
+
+    def drive(dialog) -> None:
+        seen["initial"] = dialog.chosen()
+        seen["suggested"] = [s.color for s in dialog.rows["suggested"]]
+        assert len(seen["suggested"]) >= 2
+        qtbot.mouseClick(dialog.rows["suggested"][1], Qt.MouseButton.LeftButton)
+        seen["picked"] = dialog.chosen()
+        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+    state = _drive_dialog_when_open(qtbot, tab, drive)
+    with qtbot.waitSignal(hints.preview_updated, timeout=30000):
+        qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=viewer_point(view, x, y).toPoint())
+    assert state["done"] and state["error"] is None, state["error"]
+
+    # pre-filled with the model's colour at that point (at the photo's lightness there)
+    assert np.linalg.norm(np.array(color_ab(seen["initial"])) - model_ab) < 3
+    assert seen["suggested"][0] == seen["initial"]
+    # the swatch clicked is the hint's colour, exactly
+    assert seen["picked"] == seen["suggested"][1] != seen["initial"]
+    assert len(item.hints) == 1 and item.hints[0].color == seen["picked"]
+    assert abs(item.hints[0].x - x) < 2 and abs(item.hints[0].y - y) < 2
+    assert with_lightness(seen["picked"], hints.worker.session(item.id).lightness_at(x, y)) == seen["picked"]
+    # and the preview follows: the colour there is now the chosen one
+    picked_ab = np.array(color_ab(seen["picked"]))
+    assert np.linalg.norm(ab_at(item.chroma, x, y) - picked_ab) < 3
+    assert np.linalg.norm(model_ab - picked_ab) > 10
+
+    # Cancel in the chooser places nothing
+    state = _drive_dialog_when_open(qtbot, tab, lambda dialog: qtbot.mouseClick(
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel), Qt.MouseButton.LeftButton))
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=viewer_point(view, 60, 150).toPoint())
+    assert state["done"] and state["error"] is None, state["error"]
+    assert len(item.hints) == 1 and not hints.store.can_redo(item)
