@@ -165,8 +165,12 @@ class Colorizer:
     @torch.inference_mode()
     def predict_from_lightness(self, L: torch.Tensor, L_small: torch.Tensor, photo_size: tuple[int, int],
                                hints: list[Hint] | None = None, *, temperature: float | None = None,
-                               device: torch.device | None = None) -> tuple[Chroma, torch.Tensor]:
-        """Chroma plus the raw logits (B, Q, h, w), for callers that also want the distribution."""
+                               device: torch.device | None = None, spread: bool = True
+                               ) -> tuple[Chroma, torch.Tensor]:
+        """Chroma plus the raw logits (B, Q, h, w), for callers that also want the distribution.
+
+        spread=False leaves out `spread_hints`, for measuring how far to spread.
+        """
         device = device or self.device
         net = self.net if device == self.device else self._cpu_copy()
         rh, rw = L.shape[-2:]
@@ -175,7 +179,8 @@ class Colorizer:
         logits = net(x)
         t = self.info.temperature if temperature is None else temperature
         ab = net.decode(logits, t).float().cpu()[0]
-        ab = spread_hints(ab, L_small, hints, photo_size)
+        if spread:
+            ab = spread_hints(ab, L_small, hints, photo_size)
         return Chroma(ab=ab, lightness=L_small, render_size=(rw, rh)), logits
 
     def render(self, lightness: np.ndarray, chroma: Chroma, strength: float = 1.0, *,
