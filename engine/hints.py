@@ -105,8 +105,8 @@ def rasterize(hints: list[Hint] | None, photo_size: tuple[int, int], render_size
 # it). "blend" leaves out the path and uses straight-line distance, for comparison.
 # Chosen with bench/hint_spreading.py (60 training photos, 10 true-colour hints, model 0.2,
 # PSNR gain over no hints): network alone +1.14 dB, the earlier blend 0.05/8 +1.46, this
-# +3.23; wide straight-line blends score up to +3.36 but tint faces and walls that merely share
-# a grey with the hint, where the path cost keeps the colour on the hinted object.
+# +3.53 (straight-line blends of the same reach +3.48, but they tint faces and walls that
+# merely share a grey with the hint, where the path cost keeps the colour on the hinted object).
 SPREAD_MODE = "geodesic"
 SPREAD_SPACE = 0.4  # sigma of distance, share of the long side
 SPREAD_LIGHTNESS = 16.0  # sigma of lightness difference to the hint, CIE L units
