@@ -40,10 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from colorizer_gui import (
-    finetune_qt_guard,  # noqa: F401 - see there
-    icons,
-)
+from colorizer_gui import icons
 from colorizer_gui.finetune_process import WorkerProcess
 from colorizer_gui.qt_model_manager import ModelManagerDialog
 from colorizer_gui.qt_plot import QLinePlot

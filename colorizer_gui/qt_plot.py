@@ -13,8 +13,6 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from colorizer_gui import finetune_qt_guard  # noqa: F401 - PySide6 6.12.0 refcount bug, see there
-
 
 @dataclass
 class _Series:
