@@ -53,6 +53,7 @@ def main() -> int:
     window.resize(width, height)
     window.show()
     tab = window.colorize_tab
+    tab.act_toggle_log.setChecked(False)  # more room for the photo
     _wait(app, lambda: tab.controller.model_ready)
     item = tab.add_paths([args.photo])[0]
     tab.select_item(item)
