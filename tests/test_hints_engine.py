@@ -11,7 +11,7 @@ from PIL import Image
 from engine import cli
 from engine.color import rgb_to_lab_np
 from engine.hint_suggestions import HintSession, distinct_modes, lab_hex, reference_palette, with_lightness
-from engine.hints import Hint, color_ab, geodesic_distance, load_hints, save_hints
+from engine.hints import Hint, color_ab, geodesic_distance, load_hints, save_hints, spread_hints
 from engine.infer import Colorizer
 from engine.photo_io import read_photo
 from engine.weights import ModelInfo, save_model
@@ -138,3 +138,17 @@ def test_exported_hints_give_the_same_output_through_the_cli(make_photo, hint_mo
     cli_rgb = np.asarray(Image.open(out / "portrait_color.png").convert("RGB"))
     np.testing.assert_array_equal(cli_rgb, gui_rgb)
     assert np.linalg.norm(mean_ab(cli_rgb, 128, 96) - np.array(color_ab(BLUE))) < 25
+
+
+def test_spreading_on_a_large_chroma_grid_is_exact_at_the_hint_and_stops_at_edges():
+    # 300 x 200 cells: the geodesic distance is computed on a coarser grid here (fast hint edits
+    # at high render sizes) and must still behave like the fine one.
+    lightness = torch.full((1, 200, 300), 30.0)
+    lightness[:, :, 150:] = 80.0
+    ab = torch.zeros(2, 200, 300)
+    hint = Hint(40.3, 100.7, BLUE)  # photo of the same size as the grid
+    out = spread_hints(ab, lightness, [hint], (300, 200))
+    target = torch.tensor(color_ab(BLUE))
+    assert torch.allclose(out[:, 100, 40], target, atol=1e-3)                 # exact at its point
+    assert (out[:, 190, 140] - target).norm() < 0.5 * target.norm()           # fills its side
+    assert out[:, 100, 160:].abs().max() < 0.5                                # not across the edge
