@@ -34,6 +34,9 @@ def run_gui(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QSplashScreen
 
     from colorizer_gui import icons
+    from colorizer_gui.file_open_events import FileOpenForwarder
+
+    file_opens = FileOpenForwarder(app)  # before anything can spin the event loop
 
     splash = None
     pixmap = icons.app_icon().pixmap(128, 128)
@@ -52,6 +55,7 @@ def run_gui(args: argparse.Namespace) -> int:
         splash.finish(window)
     if args.paths:
         window.add_paths(args.paths)
+    file_opens.attach(window.add_paths)
     return app.exec()
 
 

@@ -522,3 +522,28 @@ def test_version_flag(capsys):
         main(["--version"])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.startswith("colorizer ")
+
+
+def test_photos_opened_from_the_desktop_reach_the_queue_even_before_the_window(qtbot, make_photo):
+    """macOS "Open With": FileOpen events, some sent while the app is still starting."""
+    from PySide6.QtGui import QFileOpenEvent
+    from PySide6.QtWidgets import QApplication
+
+    from colorizer_gui.file_open_events import FileOpenForwarder
+    from colorizer_gui.main_window import MainWindow
+
+    app = QApplication.instance()
+    forwarder = FileOpenForwarder(app)
+    early, late = make_photo("early.png"), make_photo("late.png")
+    try:
+        QApplication.sendEvent(app, QFileOpenEvent(str(early)))   # no window yet: kept
+        window = MainWindow(load_model=False)
+        qtbot.addWidget(window)
+        assert len(window.colorize_tab.queue) == 0
+        forwarder.attach(window.add_paths)
+        QApplication.sendEvent(app, QFileOpenEvent(str(late)))
+        names = [item.path.name for item in window.colorize_tab.queue.items]
+        assert names == ["early.png", "late.png"]
+    finally:
+        app.removeEventFilter(forwarder)
+        forwarder.deleteLater()
