@@ -246,11 +246,7 @@ class ColorizeTab(QWidget):
         header.addWidget(self.queue_title)
         header.addStretch(1)
         for a in (self.act_move_up, self.act_move_down, self.act_retry, self.act_remove):
-            b = QToolButton()
-            b.setDefaultAction(a)
-            b.setAutoRaise(True)
-            b.setIconSize(QSize(18, 18))
-            header.addWidget(b)
+            header.addWidget(_tool_button(a))
         qlayout.addLayout(header)
         self.queue_view = QueueView()
         self.queue_view.setModel(self.queue)
@@ -273,24 +269,14 @@ class ColorizeTab(QWidget):
         bar = QHBoxLayout()
         bar.setSpacing(2)
         for a in (self.act_mode_split, self.act_mode_side, self.act_mode_after):
-            b = QToolButton()
-            b.setDefaultAction(a)
-            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            b.setAutoRaise(True)
-            b.setIconSize(QSize(18, 18))
-            bar.addWidget(b)
+            bar.addWidget(_tool_button(a, text_beside=True))
         bar.addStretch(1)
         self.zoom_label = QLabel()
         self.zoom_label.setMinimumWidth(48)
         self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         bar.addWidget(self.zoom_label)
         for a in (self.act_fit, self.act_actual):
-            b = QToolButton()
-            b.setDefaultAction(a)
-            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            b.setAutoRaise(True)
-            b.setIconSize(QSize(18, 18))
-            bar.addWidget(b)
+            bar.addWidget(_tool_button(a, text_beside=True))
         vlayout.addLayout(bar)
         self.viewer = CompareView()
         vlayout.addWidget(self.viewer, 1)
@@ -921,3 +907,14 @@ class ColorizeTab(QWidget):
         if not folder.is_dir():
             return []
         return sorted(p for p in folder.iterdir() if p.suffix.lower() in READABLE_SUFFIXES)
+
+
+def _tool_button(action, *, text_beside: bool = False) -> QToolButton:
+    """A flat toolbar-style button for `action`, as in the panel headers."""
+    button = QToolButton()
+    button.setDefaultAction(action)
+    if text_beside:
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    button.setAutoRaise(True)
+    button.setIconSize(QSize(18, 18))
+    return button

@@ -99,20 +99,18 @@ class HintStore:
 
     def undo(self, item) -> bool:
         h = self._history(item)
-        if not h.undo:
-            return False
-        state, label = h.undo.pop()
-        h.redo.append((tuple(item.hints), label))
-        item.hints = list(state)
-        self._changed(item)
-        return True
+        return self._step(item, h.undo, h.redo)
 
     def redo(self, item) -> bool:
         h = self._history(item)
-        if not h.redo:
+        return self._step(item, h.redo, h.undo)
+
+    def _step(self, item, source: list, target: list) -> bool:
+        """Restore the newest state of `source`, keeping the present one on `target` to go back to."""
+        if not source:
             return False
-        state, label = h.redo.pop()
-        h.undo.append((tuple(item.hints), label))
+        state, label = source.pop()
+        target.append((tuple(item.hints), label))
         item.hints = list(state)
         self._changed(item)
         return True
