@@ -1,0 +1,80 @@
+"""Colorize a folder of photos in the real app and save a screenshot of the result (README).
+
+The photos are copied into a scratch "Family scans" folder first, so nothing is written
+beside the originals. Run under a display or Xvfb:
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" python docs/workspace_screenshot.py \\
+        docs/screenshots/before-after.png ../shared/data/bw-samples/deoldify__*.jpg \\
+        --show "Ansel Adams _ Moore Photography.jpg"
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def _wait(app, condition, timeout: float = 600.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise TimeoutError("the app did not get there in time")
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("photos", nargs="+", type=Path)
+    parser.add_argument("--show", help="file name of the photo to select (default: the last)")
+    parser.add_argument("--size", default="1280x820")
+    parser.add_argument("--mode", default="split", choices=("split", "side_by_side", "after"))
+    args = parser.parse_args()
+
+    from PySide6.QtWidgets import QApplication
+
+    from colorizer_gui.main_window import MainWindow
+    from colorizer_gui.photo_queue import PhotoStatus
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) / "Family scans"
+        folder.mkdir()
+        for photo in args.photos:
+            # "deoldify__1907Cowboys.jpg" -> "1907Cowboys.jpg": the sample sets' source prefixes
+            shutil.copy2(photo, folder / photo.name.split("__")[-1])
+        app = QApplication.instance() or QApplication(sys.argv)
+        window = MainWindow()
+        width, height = (int(v) for v in args.size.split("x"))
+        window.resize(width, height)
+        window.show()
+        tab = window.colorize_tab
+        tab.settings.auto_start = True
+        _wait(app, lambda: tab.controller.model_ready)
+        started = time.perf_counter()
+        items = window.add_paths([folder])
+        finished = (PhotoStatus.DONE, PhotoStatus.FAILED, PhotoStatus.SKIPPED)
+        _wait(app, lambda: all(item.status in finished for item in items))
+        print(f"{len(items)} photos colorized in {time.perf_counter() - started:.1f} s")
+        shown = next((i for i in items if i.path.name == args.show), items[-1])
+        tab.select_item(shown)
+        tab.viewer.set_mode(args.mode)
+        _wait(app, lambda: shown.chroma is not None and tab.viewer.has_after())
+        for _ in range(25):
+            app.processEvents()
+            time.sleep(0.02)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(args.out))
+        print(f"saved {args.out}")
+        window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
