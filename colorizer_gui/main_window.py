@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         self.colorize_tab = ColorizeTab(settings, self)
         self.tabs.addTab(self.colorize_tab, icons.icon("mode-split"), "Colorize")
         self.finetune_tab = self._make_finetune_tab()
-        if self.finetune_tab is not None and hasattr(self.finetune_tab, "training"):
+        if self.finetune_tab is not None:
             # hint previews go easy on the CPU while training runs (see hint_preview_worker)
             self.colorize_tab.hints.training_busy = lambda: self.finetune_tab.training
         self.setCentralWidget(self.tabs)

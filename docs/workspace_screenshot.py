@@ -17,16 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-
-def _wait(app, condition, timeout: float = 600.0) -> None:
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise TimeoutError("the app did not get there in time")
-        app.processEvents()
-        time.sleep(0.02)
+from app_driver import open_window, save_screenshot, wait
 
 
 def main() -> int:
@@ -38,9 +29,6 @@ def main() -> int:
     parser.add_argument("--mode", default="split", choices=("split", "side_by_side", "after"))
     args = parser.parse_args()
 
-    from PySide6.QtWidgets import QApplication
-
-    from colorizer_gui.main_window import MainWindow
     from colorizer_gui.photo_queue import PhotoStatus
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -49,29 +37,18 @@ def main() -> int:
         for photo in args.photos:
             # "deoldify__1907Cowboys.jpg" -> "1907Cowboys.jpg": the sample sets' source prefixes
             shutil.copy2(photo, folder / photo.name.split("__")[-1])
-        app = QApplication.instance() or QApplication(sys.argv)
-        window = MainWindow()
-        width, height = (int(v) for v in args.size.split("x"))
-        window.resize(width, height)
-        window.show()
+        app, window = open_window(args.size, auto_start=True)
         tab = window.colorize_tab
-        tab.settings.auto_start = True
-        _wait(app, lambda: tab.controller.model_ready)
         started = time.perf_counter()
         items = window.add_paths([folder])
         finished = (PhotoStatus.DONE, PhotoStatus.FAILED, PhotoStatus.SKIPPED)
-        _wait(app, lambda: all(item.status in finished for item in items))
+        wait(app, lambda: all(item.status in finished for item in items))
         print(f"{len(items)} photos colorized in {time.perf_counter() - started:.1f} s")
         shown = next((i for i in items if i.path.name == args.show), items[-1])
         tab.select_item(shown)
         tab.viewer.set_mode(args.mode)
-        _wait(app, lambda: shown.chroma is not None and tab.viewer.has_after())
-        for _ in range(25):
-            app.processEvents()
-            time.sleep(0.02)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        window.grab().save(str(args.out))
-        print(f"saved {args.out}")
+        wait(app, lambda: shown.chroma is not None and tab.viewer.has_after())
+        save_screenshot(app, window, args.out)
         window.close()
     return 0
 
