@@ -29,6 +29,12 @@ def create_application():
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    from colorizer_gui.platform_check import window_problem
+
+    problem = window_problem()  # Qt would abort with a page of text instead (rc 134)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     app = create_application()
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QSplashScreen
