@@ -10,7 +10,7 @@ from pathlib import Path
 from engine.devices import DeviceError
 from engine.evaluate import evaluate
 from engine.infer import DEFAULT_RENDER_SIZE
-from engine.photo_folder import list_images
+from engine.photo_folder import group_of, list_images, read_groups
 from engine.weights import ModelError
 
 
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--render-size", type=int, default=DEFAULT_RENDER_SIZE)
     p.add_argument("--hints", default="1,5,10", help="hint counts for the hint sweep (comma-separated; '' for none)")
     p.add_argument("--temperatures", help="compare decoding temperatures, e.g. 0.2,0.38,1.0")
+    p.add_argument("--render-sizes", help="compare render sizes, e.g. 224,256,384,512 (hints use --render-size)")
     p.add_argument("--limit", type=int, default=0, help="use only the first N photos (spread over the folder)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -54,8 +55,13 @@ def main(argv: list[str] | None = None) -> int:
         if done % 10 == 0 or done == total:
             print(f"  {done}/{total}", file=sys.stderr, flush=True)
 
+    render_sizes = [int(r) for r in args.render_sizes.split(",")] if args.render_sizes else None
+    # Groups come from the folder's MANIFEST.tsv (a `group` column), else from sub-folders.
+    manifest = read_groups(args.folder)
+    groups = {p: group_of(p, args.folder, manifest) for p in paths}
     report = evaluate(colorizer, paths, hint_counts=hint_counts, render_size=args.render_size,
-                      temperatures=temperatures, seed=args.seed, progress=progress)
+                      temperatures=temperatures, render_sizes=render_sizes, groups=groups, seed=args.seed,
+                      progress=progress)
     if args.grid:
         from engine.evaluate import comparison_grid
 

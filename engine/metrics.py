@@ -38,9 +38,15 @@ def colourfulness(rgb: np.ndarray) -> float:
 
 
 def all_metrics(output: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    """PSNR, SSIM, CIEDE2000, colourfulness, and the colour cast: the output's mean a* and b*
+    minus the truth's (positive cast_a is magenta/red, positive cast_b yellow/sepia)."""
+    lab_o = rgb_to_lab_np(output.astype(np.float32) / 255.0)
+    lab_t = rgb_to_lab_np(truth.astype(np.float32) / 255.0)
     return {
         "psnr": psnr(output, truth),
         "ssim": ssim(output, truth),
-        "ciede2000": ciede2000(output, truth),
+        "ciede2000": float(deltaE_ciede2000(lab_t, lab_o).mean()),
         "colourfulness": colourfulness(output),
+        "cast_a": float(lab_o[..., 1].mean() - lab_t[..., 1].mean()),
+        "cast_b": float(lab_o[..., 2].mean() - lab_t[..., 2].mean()),
     }

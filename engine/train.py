@@ -22,8 +22,8 @@ import torch.nn.functional as F
 from engine.ab_bins import nearest_bin, soft_encode
 from engine.devices import resolve_device
 from engine.model import ColorUNet, UNetConfig, make_input
-from engine.photo_folder import scan_folder
-from engine.training_data import Batch, colour_prior, make_batch, rebalancing_weights
+from engine.photo_folder import group_of, read_groups, scan_folder
+from engine.training_data import Batch, colour_prior, group_sampling_weights, make_batch, rebalancing_weights
 from engine.weights import DEFAULT_TEMPERATURE, ModelInfo, load_model, save_model
 
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -45,6 +45,8 @@ class TrainSettings:
     decay_steps: int = 0             # cosine decay over the last N steps (0: 20 % of steps)
     rebalance_mix: float = 0.5       # 1 = plain cross-entropy; lower boosts rare colours more
     hint_share: float = 0.5          # share of samples given simulated hints
+    ageing: float = 0.0              # share of samples whose input is aged like an old print
+    group_balance: float = 0.0       # 0: photos drawn equally; 1: groups (MANIFEST.tsv) equally
     ema_decay: float = 0.999
     width: int = 32
     depth: int = 4
@@ -192,15 +194,18 @@ def render_previews(model: ColorUNet, photos: list[np.ndarray], device: torch.de
     return strips
 
 
-def _load_photos(dirs: list[str], short_side: int) -> tuple[list[np.ndarray], list[str]]:
-    photos, notes = [], []
+def _load_photos(dirs: list[str], short_side: int) -> tuple[list[np.ndarray], list[str], list[str]]:
+    """Decoded photos, their groups (from MANIFEST.tsv, else the sub-folder) and notes."""
+    photos, groups, notes = [], [], []
     for d in dirs:
         scan, pixels = scan_folder(Path(d), short_side=short_side, keep_pixels=True)
+        manifest = read_groups(Path(d))
+        groups.extend(group_of(path, Path(d), manifest) for path in scan.usable)
         photos.extend(pixels)
         notes.append(f"{d}: {len(scan.usable)} photos used, {len(scan.skipped)} skipped")
         for reason, n in scan.skip_reasons().items():
             notes.append(f"  skipped {n}: {reason}")
-    return photos, notes
+    return photos, groups, notes
 
 
 def checkpoint_path(settings: TrainSettings) -> Path:
@@ -230,17 +235,25 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
         s.hint_injection = saved.hint_injection
 
     yield StepReport(0, s.steps, math.nan, 0.0, 0.0, math.nan, 0.0, message="reading photos")
-    photos, notes = _load_photos(s.train_dirs, s.short_side)
+    photos, groups, notes = _load_photos(s.train_dirs, s.short_side)
     if s.val_dir:
-        val_photos, _ = _load_photos([s.val_dir], s.short_side)
+        val_photos, _, _ = _load_photos([s.val_dir], s.short_side)
+        # Spread over the folder's sources rather than the first (alphabetical) one.
+        val_photos = val_photos[:: max(1, len(val_photos) // max(s.val_images, 1))]
     else:
         order = np.random.default_rng(s.seed).permutation(len(photos))
         n_val = int(round(len(photos) * s.val_share))
         val_photos = [photos[i] for i in order[:n_val]]
         photos = [photos[i] for i in order[n_val:]]
+        groups = [groups[i] for i in order[n_val:]]
     if len(photos) < 1:
         raise ValueError("no usable colour photos found in " + ", ".join(s.train_dirs))
     val_photos = val_photos[: s.val_images]
+    sampling = group_sampling_weights(groups, s.group_balance) if s.group_balance > 0 else None
+    if sampling is not None:
+        counts = {g: groups.count(g) for g in sorted(set(groups))}
+        notes.append("groups: " + ", ".join(f"{g} {n}" for g, n in counts.items())
+                     + f" (sampling balance {s.group_balance:g})")
     yield StepReport(0, s.steps, math.nan, 0.0, 0.0, math.nan, 0.0,
                      message="\n".join(notes + [f"training on {len(photos)} photos, validating on {len(val_photos)}"]))
 
@@ -316,9 +329,12 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
             size = s.crop_sizes[int(torch.randint(len(s.crop_sizes), (1,), generator=gen))]
             # Keep the pixel count per step about constant across crop sizes.
             bsz = max(2, round(s.batch_size * (s.crop_sizes[0] / size) ** 2))
-            idx = torch.randint(len(photos), (bsz,), generator=gen).tolist()
-            batch = make_batch(photos, idx, size, gen, s.hint_share)
-            x = make_input(batch.L, batch.hint_ab, batch.hint_mask).to(device)
+            if sampling is None:
+                idx = torch.randint(len(photos), (bsz,), generator=gen).tolist()
+            else:
+                idx = torch.multinomial(sampling, bsz, replacement=True, generator=gen).tolist()
+            batch = make_batch(photos, idx, size, gen, s.hint_share, s.ageing)
+            x = make_input(batch.L_in, batch.hint_ab, batch.hint_mask).to(device)
             x = x.contiguous(memory_format=torch.channels_last)
             lr = learning_rate(state.step, s)
             for group in optimizer.param_groups:

@@ -37,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--decay-steps", type=int, default=0)
     p.add_argument("--rebalance-mix", type=float, default=0.5, help="1 = no colour rebalancing")
     p.add_argument("--hint-share", type=float, default=0.5)
+    p.add_argument("--ageing", type=float, default=0.0,
+                   help="share of samples whose input is aged like an old print (fading, grain, scratches...)")
+    p.add_argument("--group-balance", type=float, default=0.0,
+                   help="0 = draw photos equally, 1 = draw the groups of MANIFEST.tsv equally")
     p.add_argument("--width", type=int, default=32)
     p.add_argument("--depth", type=int, default=4)
     p.add_argument("--seed", type=int, default=0)
@@ -57,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         base_model=args.base_model, steps=args.steps, batch_size=args.batch_size,
         crop_sizes=tuple(int(c) for c in args.crop_sizes.split(",")), lr=args.lr,
         warmup_steps=args.warmup_steps, decay_steps=args.decay_steps, rebalance_mix=args.rebalance_mix,
-        hint_share=args.hint_share, width=args.width, depth=args.depth, seed=args.seed, device=args.device,
+        hint_share=args.hint_share, ageing=args.ageing, group_balance=args.group_balance,
+        width=args.width, depth=args.depth, seed=args.seed, device=args.device,
         threads=args.threads, val_every=args.val_every, checkpoint_minutes=args.checkpoint_minutes,
         name=args.name, description=args.description,
     )

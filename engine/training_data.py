@@ -10,6 +10,7 @@ import torch.nn.functional as F
 
 from engine.ab_bins import nearest_bin
 from engine.color import rgb_to_lab
+from engine.old_prints import AgeingMix, age_lightness
 
 
 @dataclass
@@ -18,6 +19,11 @@ class Batch:
     ab: torch.Tensor        # (B, 2, S, S)
     hint_ab: torch.Tensor   # (B, 2, S, S)
     hint_mask: torch.Tensor  # (B, 1, S, S)
+    L_in: torch.Tensor | None = None  # what the network sees: L, possibly aged like an old print
+
+    def __post_init__(self) -> None:
+        if self.L_in is None:
+            self.L_in = self.L
 
 
 def random_crops(photos: list[np.ndarray], indices: list[int], size: int, gen: torch.Generator,
@@ -70,11 +76,28 @@ def simulate_hints(ab: torch.Tensor, gen: torch.Generator, *, p_none: float = 0.
 
 
 def make_batch(photos: list[np.ndarray], indices: list[int], size: int, gen: torch.Generator,
-               hint_share: float = 0.5) -> Batch:
+               hint_share: float = 0.5, ageing: float = 0.0) -> Batch:
+    """`ageing`: share of samples whose input lightness is degraded like an old print."""
     lab = rgb_to_lab(random_crops(photos, indices, size, gen))
     ab = lab[:, 1:]
     hint_ab, mask = simulate_hints(ab, gen, p_none=1.0 - hint_share)
-    return Batch(lab[:, :1].contiguous(), ab.contiguous(), hint_ab, mask)
+    L = lab[:, :1].contiguous()
+    L_in = age_lightness(L, gen, AgeingMix(share=ageing)) if ageing > 0 else L
+    return Batch(L, ab.contiguous(), hint_ab, mask, L_in)
+
+
+def group_sampling_weights(groups: list[str], balance: float) -> torch.Tensor:
+    """Per-photo sampling weights: balance 0 = every photo equally, 1 = every group equally.
+
+    In between, a group of n photos is drawn in proportion to n**(1 - balance), so small
+    groups are seen more often without repeating their few photos endlessly.
+    """
+    counts: dict[str, int] = {}
+    for g in groups:
+        counts[g] = counts.get(g, 0) + 1
+    per_photo = [counts[g] ** (-balance) for g in groups]
+    w = torch.tensor(per_photo, dtype=torch.float64)
+    return w / w.sum()
 
 
 def colour_prior(photos: list[np.ndarray], bins: torch.Tensor, sample_every: int = 8) -> torch.Tensor:

@@ -51,7 +51,7 @@ def test_folder_scan_shows_counts_and_skip_reasons(qtbot, collection, tiny_model
     qtbot.waitUntil(lambda: tab.scan is not None, timeout=30_000)
     text = tab.scan_label.text()
     assert "10 usable colour photos" in text and "4 skipped" in text
-    for reason in ("2 greyscale or nearly so", "1 too small", "1 not a readable image"):
+    for reason in ("2 greyscale or toned", "1 too small", "1 not a readable image"):
         assert reason in text
     assert "Few photos" in text                                   # 10 is a small collection
     assert tab.name_edit.text() == "family photos"                # suggested from the folder

@@ -55,7 +55,7 @@ def test_scan_folder_sorts_usable_and_skipped_with_reasons(photo_folder):
     scan = scan_folder(photo_folder, min_side=64)
     assert len(scan.usable) == 10
     reasons = {p.name: r for p, r in scan.skipped}
-    assert reasons["grey.png"] == "greyscale or nearly so"
+    assert reasons["grey.png"] == "greyscale or toned"
     assert reasons["broken.jpg"] == "not a readable image"
     assert reasons["small.png"].startswith("too small")
 
@@ -111,7 +111,7 @@ def test_cli_trains_and_exports(photo_folder, tmp_path, capsys):
                        "--device", "cpu", "--name", "cli-model"])
     assert code == 0
     text = capsys.readouterr().out
-    assert "step 8/8" in text and "skipped 1: greyscale or nearly so" in text
+    assert "step 8/8" in text and "skipped 1: greyscale or toned" in text
     assert load_model(out / "model.safetensors")[1].name == "cli-model"
     assert (out / "log.jsonl").read_text().count("\n") >= 1
 
