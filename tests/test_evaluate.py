@@ -66,3 +66,31 @@ def test_random_true_hints_carry_the_photos_colours():
         r, g, b = (int(h.color[i : i + 2], 16) for i in (1, 3, 5))
         px = truth[int(h.y), int(h.x)].astype(int)
         assert abs(r - px[0]) + abs(g - px[1]) + abs(b - px[2]) < 90
+
+
+def test_evaluate_reports_each_group_and_their_mean_beside_grey(tmp_path, tiny_model_path, capsys):
+    folder = tmp_path / "val"
+    (folder / "street").mkdir(parents=True)
+    for i in range(3):  # three of one group, one of the other: the mean over groups weighs them equally
+        Image.fromarray(landscape(i, (96, 64))).save(folder / f"v{i}.png")
+    Image.fromarray(landscape(7, (96, 64))[:, :, ::-1].copy()).save(folder / "street" / "s.png")
+    (folder / "MANIFEST.tsv").write_text("file\tgroup\nv0.png\tlandscape\nv1.png\tlandscape\nv2.png\tlandscape\n")
+    assert eval_main([str(folder), "--model", str(tiny_model_path), "--hints", "", "--json",
+                      "--render-sizes", "64,128"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data["groups"]) == {"landscape", "street"}
+    assert [r["photos"] for r in data["groups"]["landscape"]] == [3, 3, 3]
+    labels = [r["label"] for r in data["mean_over_groups"]]
+    assert labels == ["grey (a=b=0)", "model @64", "model @128"]
+    for i in range(3):
+        per_group = [data["groups"][g][i]["psnr"] for g in ("landscape", "street")]
+        assert data["mean_over_groups"][i]["psnr"] == pytest.approx(np.mean(per_group))
+    grey = data["mean_over_groups"][0]
+    assert abs(grey["cast_a"]) < 60 and "cast_b" in grey  # grey's cast is minus the truth's mean colour
+    street_grey = data["groups"]["street"][0]
+    from engine.color import rgb_to_lab_np
+    truth = np.asarray(Image.open(folder / "street" / "s.png").convert("RGB"), np.float32) / 255
+    assert street_grey["cast_b"] == pytest.approx(-float(rgb_to_lab_np(truth)[..., 2].mean()), abs=0.5)
+    assert eval_main([str(folder), "--model", str(tiny_model_path), "--hints", ""]) == 0
+    table = capsys.readouterr().out
+    assert "mean over groups" in table and "street" in table and "cast b" in table
