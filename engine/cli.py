@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -80,6 +81,20 @@ def _print_models(as_json: bool) -> int:
     return 0
 
 
+def _stop_like_ctrl_c(*signals: signal.Signals | None) -> None:
+    """`kill`, a logout or a closed terminal stop the batch the way Ctrl-C does.
+
+    Their default action ends the process on the spot, leaving the photo being written as a
+    hidden temporary file; raised as KeyboardInterrupt, the write is abandoned and removed.
+    """
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signum)
+
+    for sig in signals:
+        if sig is not None:
+            signal.signal(sig, stop)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -136,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from tqdm import tqdm
 
+    _stop_like_ctrl_c(signal.SIGTERM, getattr(signal, "SIGHUP", None))
     start = time.monotonic()
     results = []
     bar = tqdm(total=len(jobs), unit="photo", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
@@ -145,10 +161,11 @@ def main(argv: list[str] | None = None) -> int:
             bar.update(1)
             if result.status == "failed" and not args.quiet:  # quiet: named once, in the summary
                 bar.write(f"failed: {result.job.source}: {result.message}", file=sys.stderr)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         bar.close()
         print("\ncolorize: cancelled; finished photos are kept, nothing half-written was left", file=sys.stderr)
-        return 130
+        signum = exc.args[0] if exc.args and isinstance(exc.args[0], int) else signal.SIGINT
+        return 128 + int(signum)
     finally:
         bar.close()
     elapsed = time.monotonic() - start
