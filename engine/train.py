@@ -58,6 +58,7 @@ class TrainSettings:
     val_every: int = 500
     val_images: int = 48
     checkpoint_minutes: float = 5.0
+    time_limit_s: float = 0.0        # stop (checkpoint, then export) after this many seconds; 0: none
     short_side: int = 224            # photos are decoded once at this size
     name: str = "colorizer-custom"
     description: str = ""
@@ -323,8 +324,10 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
     last_ckpt = time.monotonic()
     window_start, window_images, running = time.monotonic(), 0, []
     stopped_early = False
+    # A fixed wall-clock budget (a session, a 10-minute GPU lease) ends like a finished run.
+    deadline = time.monotonic() + s.time_limit_s if s.time_limit_s > 0 else math.inf
     try:
-        while state.step < s.steps:
+        while state.step < s.steps and time.monotonic() < deadline:
             t0 = time.monotonic()
             size = s.crop_sizes[int(torch.randint(len(s.crop_sizes), (1,), generator=gen))]
             # Keep the pixel count per step about constant across crop sizes.

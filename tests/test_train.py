@@ -186,3 +186,15 @@ def test_hint_injection_layers_extend_a_trained_network_without_changing_it():
     assert changed[7, 7] > 0 and changed[0, 0] == 0  # only the cell holding the hint moves
     with pytest.raises(ValueError):
         _load_extended(old, new.state_dict())  # the other way round is not an extension
+
+
+def test_time_limit_ends_the_run_like_a_finished_one(photo_folder, tmp_path, capsys):
+    out = tmp_path / "run"
+    code = train_main([str(photo_folder), "--out", str(out), "--steps", "100000", "--batch-size", "4",
+                       "--crop-sizes", "64", "--width", "8", "--depth", "3", "--val-share", "0.2",
+                       "--time-limit", "2", "--device", "cpu", "--ageing", "0.5", "--group-balance", "1"])
+    assert code == 0
+    steps = read_checkpoint(checkpoint_path(TrainSettings([], str(out))))["step"]
+    assert 0 < steps < 100000
+    model, info = load_model(out / "model.safetensors")
+    assert info.training["steps"] == steps
