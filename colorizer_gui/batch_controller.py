@@ -255,15 +255,22 @@ class BatchController(QObject):
         self.batch_state_changed.emit()
         self.progress_changed.emit()
 
-    def retry(self, ids: list[int]) -> int:
-        """Put failed, cancelled, skipped or finished photos back in the queue."""
+    def retry(self, ids: list[int], *, replace_own: bool | None = None) -> int:
+        """Put failed, cancelled, skipped or finished photos back in the queue.
+
+        A finished photo's earlier result is replaced only when `replace_own` (Save does that: it
+        updates the file) or, by default, when "If it exists" says "Replace it"; with "Keep both"
+        the new result gets a numbered name beside the old one (issue 13).
+        """
+        if replace_own is None:
+            replace_own = self.settings.if_exists == "overwrite"
         count = 0
         for item_id in ids:
             item = self.queue.item_by_id(item_id)
             if item is None or item.status in (PhotoStatus.QUEUED, PhotoStatus.WORKING) or not self._retryable(item):
                 continue
-            if item.status is PhotoStatus.DONE and item.output is not None:
-                self._rerun_dest[item.id] = item.output   # "colorize again" replaces its own result
+            if replace_own and item.status is PhotoStatus.DONE and item.output is not None:
+                self._rerun_dest[item.id] = item.output
             item.reset_for_retry()
             item.in_batch = self.running
             self.queue.refresh(item)
@@ -294,9 +301,12 @@ class BatchController(QObject):
         self.progress_changed.emit()
 
     def colorize_now(self, item: PhotoItem) -> None:
-        """Colorize (and save) one photo right away, whether or not a batch is running."""
+        """Colorize (and save) one photo right away, whether or not a batch is running.
+
+        A finished photo's own result file is updated (this is how Save applies new hints).
+        """
         if item.status is not PhotoStatus.QUEUED:
-            if not self.retry([item.id]):
+            if not self.retry([item.id], replace_own=True):
                 return
         if item.id not in self._priority:
             self._priority.append(item.id)
@@ -307,7 +317,9 @@ class BatchController(QObject):
         if task is None:
             return
         task.reason = reason
-        task.cancel.set()
+        cancel = getattr(task, "cancel", None)   # a model load cannot be interrupted; it just ends
+        if cancel is not None:
+            cancel.set()
         if isinstance(task, JobTask):
             item = self.queue.item_by_id(task.item_id)
             if item is not None:
@@ -334,8 +346,8 @@ class BatchController(QObject):
             return False
         if item.chroma is None or item.chroma_key is None:
             return True
-        if item.status is PhotoStatus.DONE:  # its chroma is what was saved; only new hints need a new one
-            return item.chroma_key.hints != tuple(item.hints)
+        # A done photo too: after a new Detail (render size) or model its preview is predicted again,
+        # and it counts as changed until saved (issue 13: changing Detail did nothing visible).
         return item.chroma_key != self.chroma_key(item)
 
     def request_preview(self, item: PhotoItem) -> bool:
@@ -400,7 +412,7 @@ class BatchController(QObject):
     def _queue_save(self, item: PhotoItem, dest: Path, fmt: str, overwrite: bool) -> None:
         self._pending_saves.append(SaveTask(item.id, item.path, item.chroma, item.strength, dest, fmt,
                                             self.settings.quality, overwrite, self._max_pixels(),
-                                            hints=self._chroma_hints(item)))
+                                            hints=self._chroma_hints(item), key=item.chroma_key))
         self._dispatch()
 
     @staticmethod
@@ -648,6 +660,7 @@ class BatchController(QObject):
             item.chroma_key = ChromaKey(task.model_id, task.settings.render_size, tuple(task.job.hints or ()))
             item.saved_strength = task.settings.strength
             item.saved_hints = tuple(task.job.hints or ())
+            item.saved_key = item.chroma_key
             if outcome.colour_thumbnail is not None:
                 item.colour_thumbnail = outcome.colour_thumbnail
             if outcome.preview is not None:
@@ -690,6 +703,7 @@ class BatchController(QObject):
             is_main_output = item is not None and item.output is not None and self._same_file(task.dest, item.output)
             if is_main_output:
                 item.saved_strength, item.saved_hints = task.strength, task.hints
+                item.saved_key = task.key or item.saved_key
                 self.queue.refresh(item, structural=True)
             note = f" ({'; '.join(outcome.notes)})" if outcome.notes else ""
             self.log.emit("info", f"Saved {name} → {task.dest}{note}")

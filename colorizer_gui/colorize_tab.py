@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from colorizer_gui import icons
 from colorizer_gui.batch_controller import BatchController, format_duration
+from colorizer_gui.dialogs import remember_folder, start_folder
 from colorizer_gui.hint_controller import HintController
 from colorizer_gui.photo_queue import PhotoItem, PhotoStatus, QueueModel, describe_size
 from colorizer_gui.previews import (
@@ -116,6 +117,7 @@ class ColorizeTab(QWidget):
         self._full_render_timer.setSingleShot(True)
         self._full_render_timer.setInterval(FULL_RENDER_DELAY_MS)
         self._closed = False
+        self._strength_before: dict[int, float] = {}   # while the strength slider is dragged
 
         self._build_actions()
         self._build_ui()
@@ -377,6 +379,7 @@ class ColorizeTab(QWidget):
         if paths:  # the Open dialogs start where the last photos came from (drops included)
             first = Path(paths[0])
             self.settings.last_open_dir = str(first if first.is_dir() else first.parent)
+            remember_folder(first)
         explicit = [s for s in skipped if s.path in {str(p) for p in paths}]
         self.controller.add_skipped_rows(explicit)
         for item in items:
@@ -417,15 +420,14 @@ class ColorizeTab(QWidget):
         return items
 
     def open_files_dialog(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Add photos", self._start_dir(), PHOTO_FILTER)
+        files, _ = QFileDialog.getOpenFileNames(self, "Add photos", start_folder(), PHOTO_FILTER)
         if files:
-            self.settings.last_open_dir = str(Path(files[0]).parent)
+            remember_folder(files[0])
             self.add_paths(files)
 
     def open_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos", self._start_dir())
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos", start_folder())
         if folder:
-            self.settings.last_open_dir = folder
             self.add_paths([folder])
 
     def add_samples(self) -> None:
@@ -461,6 +463,7 @@ class ColorizeTab(QWidget):
         dest, _ = QFileDialog.getSaveFileName(self, "Save colorized photo as", str(start), filters)
         if not dest:
             return
+        remember_folder(dest)
         dest_path = Path(dest)
         if dest_path.suffix.lower() not in {ext for _, ext in FORMATS.values()} | {".jpeg", ".tiff"}:
             dest_path = dest_path.with_suffix(suffix)
@@ -659,6 +662,7 @@ class ColorizeTab(QWidget):
         self.act_open_output.setEnabled(has_output)
         self.act_show_in_folder.setEnabled(has_output)
         self.settings_panel.set_model_controls_enabled(not c.running)
+        self.settings_panel.set_strength_target(len(selected))
         n = len(self.queue)
         self.queue_title.setText(f"Photos ({n})" if n else "Photos")
 
@@ -849,19 +853,20 @@ class ColorizeTab(QWidget):
         self.zoom_label.setText(f"{scale * 100:.0f} %")
 
     def _on_panel_strength_changed(self, strength: float, final: bool) -> None:
-        """Live: the selected photos (and the ones not colorized yet) take the new strength."""
-        changed = set()
+        """Live: the selected photos take the new strength; no other photo changes (issue 13).
+
+        A drag is one undo step: the strengths from before it are kept until it is released.
+        """
         for item in self.selected_items():
+            self._strength_before.setdefault(item.id, item.strength)
             item.strength = strength
-            changed.add(item.id)
-        for item in self.queue.items:
-            if item.status in (PhotoStatus.QUEUED, PhotoStatus.CANCELLED, PhotoStatus.FAILED):
-                item.strength = strength
-                changed.add(item.id)
-        for item_id in changed:
-            item = self.queue.item_by_id(item_id)
-            if item is not None:
-                self.queue.refresh(item)
+            self.queue.refresh(item)
+        if final:
+            before, self._strength_before = self._strength_before, {}
+            for item_id, old in before.items():
+                item = self.queue.item_by_id(item_id)
+                if item is not None:
+                    self.hints.store.record_strength(item, old)   # -> on_item_adjusted
         shown = self.queue.item_by_id(self._shown_id) if self._shown_id is not None else None
         if shown is not None and shown.chroma is not None and shown.status is not PhotoStatus.WORKING:
             if final:
@@ -871,6 +876,18 @@ class ColorizeTab(QWidget):
                 self._render(shown, fast=True)
                 self._full_render_timer.start()
             self._update_viewer_message(shown)
+        self._update_actions()
+
+    def on_item_adjusted(self, item: PhotoItem) -> None:
+        """A photo's hints or strength changed (an edit, undo or redo): show it everywhere."""
+        self.queue.refresh(item, structural=True)
+        if item.id == self._shown_id:
+            self.settings_panel.set_strength(item.strength)
+            if item.chroma is not None and item.status is not PhotoStatus.WORKING:
+                wanted = (round(item.strength, 4), id(item.chroma), False)
+                if self._after_state != wanted:
+                    self._render(item, fast=False)
+            self._update_viewer_message(item)
         self._update_actions()
 
     def _on_full_render_timer_timeout(self) -> None:
@@ -896,10 +913,6 @@ class ColorizeTab(QWidget):
         self.queue.move_by(ids, delta)
         if current is not None:
             self.queue_view.scrollTo(self.queue.index_of(current.id))
-
-    def _start_dir(self) -> str:
-        last = self.settings.last_open_dir
-        return last if last and Path(last).is_dir() else str(Path.home())
 
     @staticmethod
     def _sample_files() -> list[Path]:

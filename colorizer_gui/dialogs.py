@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
@@ -9,10 +11,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
     QSpinBox,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +26,33 @@ from colorizer_gui.settings import GuiSettings
 from engine import __version__
 from engine.catalog import user_config_dir, user_models_dir
 from engine.photo_io import DEFAULT_MAX_PIXELS
+from engine.resources import resource_path
+
+_last_folder = ""
+
+
+def start_folder() -> str:
+    """Where file dialogs open: the folder last used in any of them (or the home folder)."""
+    return _last_folder if _last_folder and Path(_last_folder).is_dir() else str(Path.home())
+
+
+def last_folder() -> str:
+    """The folder last used in a file dialog or drop ("" when none yet)."""
+    return _last_folder
+
+
+def remember_folder(path: str | Path) -> None:
+    """Note the folder of a file or folder the user just chose (file dialogs start there next)."""
+    global _last_folder
+    p = Path(path)
+    folder = p if p.is_dir() else p.parent
+    if str(folder) and folder.is_dir():
+        _last_folder = str(folder)
+
+
+def in_start_folder(name: str) -> str:
+    """A suggested file name inside the start folder (for save dialogs)."""
+    return str(Path(start_folder()) / name)
 
 
 def open_folder(path) -> None:
@@ -117,11 +149,87 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def model_card_path() -> Path:
+    return resource_path("models/MODEL_CARD.md")
+
+
 def about_text(model_description: str) -> str:
     model = _escape(model_description) if model_description else "no model loaded"
+    card = model_card_path()
+    card_link = (f"<a href=\"{QUrl.fromLocalFile(str(card)).toString()}\">model card</a>" if card.is_file()
+                 else "model card")
     return (f"<h3>Colorizer {__version__}</h3>"
             "<p>Brings colour to black-and-white photos, entirely on your computer: "
             "nothing is uploaded.</p>"
             f"<p><b>Model:</b> {model}</p>"
+            f"<p>How the built-in model was trained and measured, and its terms: the {card_link}.</p>"
             "<p>Your originals are never changed; results are saved as new files.</p>"
-            "<p>Code under the MIT licence. The model's terms are in its model card.</p>")
+            "<p>Code under the MIT licence.</p>")
+
+
+GUIDE_TITLE = "<b>Colorizer in five steps</b>"
+GUIDE_TEXT = (
+    "<ol>"
+    "<li><b>Add photos</b>: drop photos or folders on the window, or use <i>File → Open photos…</i>. "
+    "They are colorized and saved at once (turn that off in Preferences).</li>"
+    "<li><b>Compare</b>: drag the divider; press 1, 2, 3 for split, side by side, after only; "
+    "the mouse wheel zooms.</li>"
+    "<li><b>Adjust</b>: the Strength slider changes the selected photo only; "
+    "<i>New photos start at</i> sets it for photos you add later.</li>"
+    "<li><b>Hints</b>: press H, click where you know the colour, pick it. The photo follows.</li>"
+    "<li><b>Save</b>: Ctrl+S writes the changed photo again; Ctrl+Z undoes the photo's last change.</li>"
+    "</ol>"
+    "<p>Results are new files next to the originals (or in the folder under <i>Saving</i>); "
+    "originals are never changed. The <i>Fine-tune</i> tab teaches the model your own colour photos.</p>")
+
+
+class ShortcutsDialog(QDialog):
+    """Every keyboard shortcut of the window, as a two-column list."""
+
+    def __init__(self, rows: list[tuple[str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.resize(460, 520)
+        layout = QVBoxLayout(self)
+        self.table = QTreeWidget()
+        self.table.setHeaderLabels(["Action", "Keys"])
+        self.table.setRootIsDecorated(False)
+        self.table.setAlternatingRowColors(True)
+        for action, keys in sorted(rows, key=lambda r: r[0].lower()):
+            self.table.addTopLevelItem(QTreeWidgetItem([action, keys]))
+        self.table.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.header().setStretchLastSection(False)
+        layout.addWidget(self.table)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+
+def describe_unsaved(items) -> tuple[str, str]:
+    """(question, details) for closing with unsaved photos: names what changed (hints, strength)."""
+    def changes(item) -> list[str]:
+        out = []
+        if tuple(item.hints) != (item.saved_hints or ()):
+            out.append("colour hints")
+        if item.saved_strength is not None and abs(item.strength - item.saved_strength) > 1e-6:
+            out.append(f"strength ({round(item.saved_strength * 100)} % → {round(item.strength * 100)} %)")
+        saved, now = item.saved_key, item.chroma_key
+        if saved is not None and now is not None:
+            if saved.render_size != now.render_size:
+                out.append(f"detail ({saved.render_size} → {now.render_size} px)")
+            if saved.model != now.model:
+                out.append("model")
+        return out or ["changes"]
+
+    n = len(items)
+    if n == 1:
+        item = items[0]
+        what = " and ".join(changes(item))
+        return (f"{item.name} has unsaved changes.",
+                f"Its {what} changed since it was saved; its file still has the earlier result.")
+    kinds = sorted({c.split(" (")[0] for i in items for c in changes(i)})
+    names = ", ".join(i.name for i in items[:3]) + (f" and {n - 3} more" if n > 3 else "")
+    return (f"{n} photos have unsaved changes.",
+            f"Their {' and '.join(kinds)} changed since they were saved ({names}); "
+            "their files still have the earlier results.")

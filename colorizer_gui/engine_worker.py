@@ -126,6 +126,7 @@ class SaveTask:
     overwrite: bool
     max_pixels: int | None
     hints: tuple[Hint, ...] = ()
+    key: object = None          # the ChromaKey of `chroma`: what the file will have been made with
     cancel: threading.Event = field(default_factory=threading.Event)
 
 

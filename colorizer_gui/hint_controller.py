@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox
 
+from colorizer_gui.dialogs import in_start_folder, remember_folder, start_folder
 from colorizer_gui.hint_preview_worker import HintPreviewWorker, HintRequest, HintResult
 from colorizer_gui.hint_state import HintStore, hints_file_name, load_project, save_project
 from colorizer_gui.qt_hint_color_dialog import HintColorDialog
@@ -83,8 +84,9 @@ class HintController(QObject):
         A = self._action
         self.act_mode = A("Colour hints", self.set_hint_mode, "H",
                           "Hint mode: click the photo to say what colour something is", checkable=True)
-        self.act_undo = A("Undo hint", self.undo, QKeySequence.StandardKey.Undo, "Undo the last hint edit")
-        self.act_redo = A("Redo hint", self.redo, [QKeySequence.StandardKey.Redo, "Ctrl+Y"], "Redo the hint edit")
+        self.act_undo = A("Undo", self.undo, QKeySequence.StandardKey.Undo,
+                          "Undo the selected photo's last change (hints or strength)")
+        self.act_redo = A("Redo", self.redo, _redo_keys(), "Redo the selected photo's change")
         self.act_clear = A("Clear hints", self.clear_hints, None, "Remove every hint from this photo")
         self.act_export = A("Export hints…", self.export_hints, None,
                             "Write each photo's hints as <photo name>.json, for colorize --hints-dir")
@@ -92,7 +94,8 @@ class HintController(QObject):
                             "Read <photo name>.json hint files for the photos in the queue")
         self.act_reference = A("Use colours from a reference photo…", self.choose_reference, None,
                                "Offer the main colours of another colour photo as hint colours")
-        self.act_save_project = A("Save project…", self.save_project_dialog, "Ctrl+Shift+S",
+        # No shortcut: Ctrl+Shift+S is Save as… (issue 13 found both on it, so neither worked)
+        self.act_save_project = A("Save project…", self.save_project_dialog, None,
                                   "Save the queue with every photo's hints and strength")
         self.act_open_project = A("Open project…", self.open_project_dialog, None,
                                   "Open a saved project: its photos, hints and strengths")
@@ -102,8 +105,9 @@ class HintController(QObject):
             toolbar.addAction(a)
 
     def populate_menu(self, menu: QMenu) -> None:
-        for a in (self.act_mode, None, self.act_undo, self.act_redo, self.act_clear, None, self.act_reference,
-                  None, self.act_export, self.act_import, None, self.act_open_project, self.act_save_project):
+        """The Hints menu (Undo/Redo are in the Edit menu, Open/Save project in the File menu)."""
+        for a in (self.act_mode, self.act_clear, None, self.act_reference, None, self.act_export,
+                  self.act_import):
             menu.addSeparator() if a is None else menu.addAction(a)
 
     def _update_actions(self) -> None:
@@ -112,9 +116,9 @@ class HintController(QObject):
         self.act_undo.setEnabled(self.store.can_undo(item))
         self.act_redo.setEnabled(self.store.can_redo(item))
         self.act_undo.setText(f"Undo {self.store.undo_label(item).lower()}" if self.store.can_undo(item)
-                              else "Undo hint")
+                              else "Undo")
         self.act_redo.setText(f"Redo {self.store.redo_label(item).lower()}" if self.store.can_redo(item)
-                              else "Redo hint")
+                              else "Redo")
         self.act_clear.setEnabled(has and bool(item.hints))
         self.act_export.setEnabled(any(i.hints for i in self.tab.queue.items))
         self.act_import.setEnabled(len(self.tab.queue) > 0)
@@ -259,11 +263,12 @@ class HintController(QObject):
     def _on_hints_changed(self, item) -> None:
         if self.overlay.selected is not None and self.overlay.selected >= len(item.hints):
             self.overlay.selected = None
-        if self.tab.controller.model_ready:
-            self._request(item)
+        c = self.tab.controller
+        if c.model_ready and (item.chroma_key is None or item.chroma_key.hints != tuple(item.hints)):
+            self._request(item)   # an undone strength change needs no new prediction
         # structural: new hints make a saved photo "unsaved", so Save must be enabled right away
         # (not only once the preview lands); Ctrl+S straight after an edit predicts the photo anew
-        self.tab.queue.refresh(item, structural=True)
+        self.tab.on_item_adjusted(item)
         self.tab.viewer.update()
         self._update_actions()
 
@@ -323,15 +328,17 @@ class HintController(QObject):
         return count
 
     def export_hints(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.tab, "Export hints to folder")
+        folder = QFileDialog.getExistingDirectory(self.tab, "Export hints to folder", start_folder())
         if folder:
+            remember_folder(folder)
             written = self.export_hints_to(Path(folder))
             self.tab.log_panel.add("info", f"Exported hints of {len(written)} photo(s) to {folder} "
                                            f"(use: colorize … --hints-dir \"{folder}\")")
 
     def import_hints(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.tab, "Import hints from folder")
+        folder = QFileDialog.getExistingDirectory(self.tab, "Import hints from folder", start_folder())
         if folder:
+            remember_folder(folder)
             n = self.import_hints_from(Path(folder))
             self.tab.log_panel.add("info", f"Imported hints for {n} photo(s) from {folder}")
 
@@ -360,16 +367,18 @@ class HintController(QObject):
         return count
 
     def save_project_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.tab, "Save project", "photos.colorizer.json",
+        path, _ = QFileDialog.getSaveFileName(self.tab, "Save project", in_start_folder("photos.colorizer.json"),
                                               "Colorizer projects (*.colorizer.json *.json)")
         if path:
+            remember_folder(path)
             self.save_project_to(Path(path))
             self.tab.log_panel.add("info", f"Saved the project to {path}")
 
     def open_project_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.tab, "Open project", "",
+        path, _ = QFileDialog.getOpenFileName(self.tab, "Open project", start_folder(),
                                               "Colorizer projects (*.colorizer.json *.json)")
         if path:
+            remember_folder(path)
             try:
                 n = self.open_project_from(Path(path))
             except (OSError, ValueError, KeyError, HintError) as exc:
@@ -385,10 +394,11 @@ class HintController(QObject):
         return self.reference_colors
 
     def choose_reference(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.tab, "Reference colour photo", "",
+        path, _ = QFileDialog.getOpenFileName(self.tab, "Reference colour photo", start_folder(),
                                               "Images (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.bmp)")
         if not path:
             return
+        remember_folder(path)
         try:
             colors = self.use_reference(Path(path))
         except OSError as exc:
@@ -402,6 +412,14 @@ class HintController(QObject):
 
     def close(self) -> None:
         self.worker.close()
+
+
+def _redo_keys() -> list:
+    """Redo's standard keys plus Ctrl+Y, without listing one twice (Windows' standard is Ctrl+Y)."""
+    keys = [QKeySequence(k) for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)]
+    if QKeySequence("Ctrl+Y") not in keys:
+        keys.append(QKeySequence("Ctrl+Y"))
+    return keys
 
 
 def viewer_point(view, x: float, y: float) -> QPointF:

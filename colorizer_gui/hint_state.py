@@ -1,8 +1,9 @@
-"""Per-photo colour hints with undo and redo (plain Python; the Qt side listens via a callback).
+"""Per-photo adjustments (colour hints and strength) with one undo/redo history per photo.
 
-The hints themselves live on each photo's queue entry (`PhotoItem.hints`), which is what the
-batch and the save code read; this module only records how they got there. Every edit is a
-whole new state (hints are a handful of points), so undo/redo is a pair of stacks of tuples.
+Plain Python; the Qt side listens via a callback. The adjustments themselves live on each
+photo's queue entry (`PhotoItem.hints`, `PhotoItem.strength`), which is what the batch and the
+save code read; this module only records how they got there. Every edit is a whole new state
+(hints are a handful of points, plus one number), so undo/redo is a pair of stacks of tuples.
 """
 
 from __future__ import annotations
@@ -19,14 +20,25 @@ MAX_RECENT = 8
 PROJECT_VERSION = 1
 
 
+_State = tuple[tuple[Hint, ...], float]   # (hints, strength) of one photo
+
+
 @dataclass
 class _History:
-    undo: list[tuple[tuple[Hint, ...], str]] = field(default_factory=list)  # (state before, label)
-    redo: list[tuple[tuple[Hint, ...], str]] = field(default_factory=list)
+    undo: list[tuple[_State, str]] = field(default_factory=list)  # (state before, label)
+    redo: list[tuple[_State, str]] = field(default_factory=list)
+
+
+def _strength(item) -> float:
+    return float(getattr(item, "strength", 1.0))   # plain test objects may have hints only
+
+
+def _state(item) -> _State:
+    return tuple(item.hints), _strength(item)
 
 
 class HintStore:
-    """Edits the `hints` list of photo items, remembering each photo's undo/redo history.
+    """Edits the hints and strength of photo items, remembering each photo's undo/redo history.
 
     `on_change(item)` is called after every change (edit, undo, redo, clear).
     """
@@ -49,13 +61,24 @@ class HintStore:
         old = tuple(item.hints)
         if new == old:
             return False
-        h = self._history(item)
-        h.undo.append((old, label))
-        del h.undo[:-MAX_UNDO]
-        h.redo.clear()
+        self._push(item, (old, _strength(item)), label)
         item.hints = list(new)
         self._changed(item)
         return True
+
+    def record_strength(self, item, before: float, label: str = "Strength change") -> bool:
+        """Remember a strength change already made to `item` (the slider sets it live while dragging)."""
+        if abs(float(before) - _strength(item)) < 1e-6:
+            return False
+        self._push(item, (tuple(item.hints), float(before)), label)
+        self._changed(item)
+        return True
+
+    def _push(self, item, before: _State, label: str) -> None:
+        h = self._history(item)
+        h.undo.append((before, label))
+        del h.undo[:-MAX_UNDO]
+        h.redo.clear()
 
     def add(self, item, hint: Hint) -> int:
         self.set_hints(item, [*item.hints, hint], "Add hint")
@@ -109,9 +132,9 @@ class HintStore:
         """Restore the newest state of `source`, keeping the present one on `target` to go back to."""
         if not source:
             return False
-        state, label = source.pop()
-        target.append((tuple(item.hints), label))
-        item.hints = list(state)
+        (hints, strength), label = source.pop()
+        target.append((_state(item), label))
+        item.hints, item.strength = list(hints), strength
         self._changed(item)
         return True
 

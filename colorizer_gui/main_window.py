@@ -22,8 +22,19 @@ from PySide6.QtWidgets import (
 
 from colorizer_gui import icons
 from colorizer_gui.colorize_tab import ColorizeTab
-from colorizer_gui.dialogs import ModelProblemBox, PreferencesDialog, about_text
-from colorizer_gui.photo_queue import PhotoStatus
+from colorizer_gui.dialogs import (
+    GUIDE_TEXT,
+    GUIDE_TITLE,
+    ModelProblemBox,
+    PreferencesDialog,
+    ShortcutsDialog,
+    about_text,
+    describe_unsaved,
+    last_folder,
+    remember_folder,
+    start_folder,
+)
+from colorizer_gui.photo_queue import PhotoItem, PhotoStatus
 from colorizer_gui.settings import GuiSettings, load_settings, save_settings
 from engine.catalog import user_models_dir
 from engine.weights import MODEL_SUFFIX, ModelError, read_model_info
@@ -92,6 +103,8 @@ class MainWindow(QMainWindow):
         if settings is None:
             settings, problem = load_settings()
         self.settings = settings
+        if settings.last_open_dir:
+            remember_folder(settings.last_open_dir)
         self.setWindowTitle("Colorizer")
         self.setWindowIcon(icons.app_icon())
         self.setAcceptDrops(True)
@@ -156,17 +169,21 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         t = self.colorize_tab
+        h = t.hints
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        for a in (t.act_open_files, t.act_open_folder, None, t.act_save, t.act_save_as, t.act_save_all, None):
+        for a in (t.act_open_files, t.act_open_folder, None, t.act_save, t.act_save_as, t.act_save_all, None,
+                  h.act_open_project, h.act_save_project, None):
             file_menu.addSeparator() if a is None else file_menu.addAction(a)
         self.act_import_model = QAction("Import model…", self)
         self.act_import_model.triggered.connect(self.import_model)
         file_menu.addAction(self.act_import_model)
         file_menu.addSeparator()
         self.act_preferences = QAction("Preferences…", self)
-        self.act_preferences.setShortcuts([QKeySequence(QKeySequence.StandardKey.Preferences),
-                                           QKeySequence("Ctrl+,")])
+        # The platform's own key first where it has one (an empty one would hide Ctrl+, in the menu).
+        keys = [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences) if not k.isEmpty()]
+        self.act_preferences.setShortcuts(keys + [QKeySequence("Ctrl+,")] if QKeySequence("Ctrl+,") not in keys
+                                          else keys)
         self.act_preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.act_preferences.triggered.connect(self.show_preferences)
         file_menu.addAction(self.act_preferences)
@@ -180,7 +197,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.act_quit)
 
         edit_menu = bar.addMenu("&Edit")
-        for a in (t.act_remove, t.act_retry, None, t.act_move_up, t.act_move_down, None, t.act_clear_finished):
+        for a in (h.act_undo, h.act_redo, None, t.act_remove, t.act_retry, None, t.act_move_up, t.act_move_down,
+                  None, t.act_clear_finished):
             edit_menu.addSeparator() if a is None else edit_menu.addAction(a)
         self.act_select_all = QAction("Select all photos", self)
         self.act_select_all.triggered.connect(t.queue_view.selectAll)
@@ -194,9 +212,18 @@ class MainWindow(QMainWindow):
         for a in (t.act_mode_split, t.act_mode_side, t.act_mode_after, t.act_cycle_mode, None, t.act_fit,
                   t.act_actual, t.act_zoom_in, t.act_zoom_out, None, t.act_toggle_log):
             view_menu.addSeparator() if a is None else view_menu.addAction(a)
-        t.hints.populate_menu(bar.addMenu("H&ints"))
+        h.populate_menu(bar.addMenu("H&ints"))
 
         help_menu = bar.addMenu("&Help")
+        self.act_guide = QAction("Quick guide", self)
+        self.act_guide.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+        self.act_guide.triggered.connect(self.show_guide)
+        help_menu.addAction(self.act_guide)
+        self.act_shortcuts = QAction("Keyboard shortcuts", self)
+        self.act_shortcuts.setShortcut(QKeySequence("Ctrl+/"))
+        self.act_shortcuts.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(self.act_shortcuts)
+        help_menu.addSeparator()
         self.act_about = QAction("About Colorizer", self)
         self.act_about.setMenuRole(QAction.MenuRole.AboutRole)
         self.act_about.triggered.connect(self.show_about)
@@ -205,6 +232,28 @@ class MainWindow(QMainWindow):
         about_qt.setMenuRole(QAction.MenuRole.AboutQtRole)
         about_qt.triggered.connect(QApplication.aboutQt)
         help_menu.addAction(about_qt)
+        for a in (self.act_import_model, self.act_preferences, self.act_quit, self.act_select_all, self.act_guide,
+                  self.act_shortcuts):
+            self.addAction(a)   # so the shortcut list and clash check see every window action
+
+    def all_actions(self) -> list[QAction]:
+        """Every action of the window and its tabs (for the shortcut list and its clash test)."""
+        seen, out = set(), []
+        for owner in (self, self.colorize_tab):
+            for a in owner.actions():
+                if id(a) not in seen and not a.isSeparator():
+                    seen.add(id(a))
+                    out.append(a)
+        return out
+
+    def shortcut_table(self) -> list[tuple[str, str]]:
+        """(what it does, keys) for every action with a shortcut, in menu words."""
+        rows = []
+        for a in self.all_actions():
+            keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts() if not k.isEmpty()]
+            if keys:
+                rows.append((a.text().replace("&", "").replace("…", ""), ", ".join(keys)))
+        return rows
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -251,15 +300,17 @@ class MainWindow(QMainWindow):
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
         self.settings.layout_state.update(self.colorize_tab.layout_state())
         self.settings.compare_mode = self.colorize_tab.viewer.mode().value
+        self.settings.last_open_dir = last_folder() or self.settings.last_open_dir
         try:
             save_settings(self.settings)
         except OSError as exc:
             self.colorize_tab.log_panel.add("warning", f"Settings could not be saved: {exc}")
 
     def import_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a colour model", str(Path.home()),
+        path, _ = QFileDialog.getOpenFileName(self, "Import a colour model", start_folder(),
                                               f"Colorizer models (*{MODEL_SUFFIX})")
         if path:
+            remember_folder(path)
             self.import_model_file(Path(path))
 
     def import_model_file(self, path: Path) -> Path | None:
@@ -303,6 +354,16 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         QMessageBox.about(self, "About Colorizer", about_text(self.colorize_tab.controller.model_description))
 
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self.shortcut_table(), self).exec()
+
+    def show_guide(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Quick guide", GUIDE_TITLE, QMessageBox.StandardButton.Close,
+                          self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setInformativeText(GUIDE_TEXT)
+        box.exec()
+
     # --- confirmations (tests replace these) ------------------------------------------------------------
 
     def ask_stop_batch(self) -> bool:
@@ -318,13 +379,13 @@ class MainWindow(QMainWindow):
         box.exec()
         return box.clickedButton() is stop
 
-    def ask_unsaved_changes(self, count: int) -> str:
+    def ask_unsaved_changes(self, items: list[PhotoItem]) -> str:
         """"save", "discard" or "cancel"."""
-        box = QMessageBox(QMessageBox.Icon.Question, "Save changes?",
-                          f"{count} photo{'s have' if count != 1 else ' has'} changes that are not saved.",
+        text, details = describe_unsaved(items)
+        box = QMessageBox(QMessageBox.Icon.Question, "Save changes?", text,
                           QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard |
                           QMessageBox.StandardButton.Cancel, self)
-        box.setInformativeText("Their files still have the colour strength they were saved with.")
+        box.setInformativeText(details)
         box.setDefaultButton(QMessageBox.StandardButton.Save)
         answer = box.exec()
         return {QMessageBox.StandardButton.Save: "save",
@@ -343,7 +404,7 @@ class MainWindow(QMainWindow):
         if not self._close_when_idle:
             unsaved = [i for i in controller.queue.items if i.has_unsaved_changes]
             if unsaved:
-                answer = self.ask_unsaved_changes(len(unsaved))
+                answer = self.ask_unsaved_changes(unsaved)
                 if answer == "cancel":
                     event.ignore()
                     return

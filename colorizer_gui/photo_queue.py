@@ -72,6 +72,7 @@ class PhotoItem:
     chroma_key: ChromaKey | None = None
     saved_strength: float | None = None  # what the file at `output` was made with
     saved_hints: tuple[Hint, ...] | None = None
+    saved_key: ChromaKey | None = None   # model and render size the file's colours were predicted with
     in_batch: bool = False               # counted in the current batch's progress
     readable: bool = True                # False when the engine said the file cannot be read
 
@@ -85,9 +86,11 @@ class PhotoItem:
 
     @property
     def has_unsaved_changes(self) -> bool:
-        """A finished photo whose strength or hints changed since its file was written."""
+        """A finished photo whose strength, hints or preview (a new Detail or model) differ from its file."""
         if self.status is not PhotoStatus.DONE or self.saved_strength is None:
             return False
+        if self.saved_key is not None and self.chroma_key is not None and self.chroma_key != self.saved_key:
+            return True
         return abs(self.strength - self.saved_strength) > 1e-6 or tuple(self.hints) != self.saved_hints
 
     @property
@@ -106,7 +109,7 @@ class PhotoItem:
             stage = _STAGE_WORDS.get(self.stage, self.stage.capitalize() or "Colorizing")
             return f"{stage}… {self.progress * 100:.0f} %"
         if self.status is PhotoStatus.DONE and self.has_unsaved_changes:
-            return "Done · unsaved changes"
+            return "Unsaved changes"   # short: it shares the row's top line with the name
         if self.status is PhotoStatus.QUEUED and self.message:
             return self.message
         return self.status.label
@@ -314,8 +317,20 @@ def describe_size(item: PhotoItem) -> str:
     return " · ".join(parts)
 
 
+def adjustments_text(item: PhotoItem) -> str:
+    """The photo's own adjustments in a few words ("" when it has none): strength, hints."""
+    parts = []
+    if abs(item.strength - 1.0) > 1e-6:
+        parts.append(f"strength {round(item.strength * 100)} %")
+    if item.hints:
+        parts.append(f"{len(item.hints)} hint{'s' if len(item.hints) != 1 else ''}")
+    return " · ".join(parts)
+
+
 def tooltip_for(item: PhotoItem) -> str:
     lines = [str(item.path), f"Status: {item.status_text()}"]
+    if adjustments_text(item):
+        lines.append(f"Adjusted: {adjustments_text(item)}")
     if item.message and item.status is not PhotoStatus.QUEUED:
         lines.append(f"Reason: {item.message}" if item.status is PhotoStatus.FAILED else item.message)
     if item.output:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from colorizer_gui.dialogs import in_start_folder, remember_folder, start_folder
 from engine import model_manager
 from engine.catalog import ModelEntry, user_models_dir
 from engine.weights import MODEL_SUFFIX, ModelError
@@ -153,13 +154,17 @@ class QModelManager(QWidget):
     # --- questions (tests replace these) ---------------------------------------------------------------
 
     def ask_import_path(self) -> str:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a colour model", str(Path.home()),
+        path, _ = QFileDialog.getOpenFileName(self, "Import a colour model", start_folder(),
                                               f"Colorizer models (*{MODEL_SUFFIX});;All files (*)")
+        if path:
+            remember_folder(path)
         return path
 
     def ask_export_path(self, name: str) -> str:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the model", str(Path.home() / f"{name}{MODEL_SUFFIX}"),
+        path, _ = QFileDialog.getSaveFileName(self, "Export the model", in_start_folder(f"{name}{MODEL_SUFFIX}"),
                                               f"Colorizer models (*{MODEL_SUFFIX})")
+        if path:
+            remember_folder(path)
         return path
 
     def ask_new_name(self, name: str) -> str | None:

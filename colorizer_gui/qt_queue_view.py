@@ -6,7 +6,7 @@ from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt, Signa
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from colorizer_gui.photo_queue import PhotoItem, PhotoStatus, QueueModel, describe_size
+from colorizer_gui.photo_queue import PhotoItem, PhotoStatus, QueueModel, adjustments_text, describe_size
 
 ROW_HEIGHT = 64
 THUMB = 48
@@ -80,7 +80,9 @@ class QueueDelegate(QStyledItemDelegate):
         status_font = QFont(option.font)
         status_font.setPointSizeF(max(7.5, option.font.pointSizeF() * 0.9))
         painter.setFont(status_font)
-        status_w = min(painter.fontMetrics().horizontalAdvance(status) + 4, text_rect.width() // 2)
+        # The status gets the room it needs (the name is elided instead), short of squeezing the name out.
+        status_w = min(painter.fontMetrics().horizontalAdvance(status) + 4, max(text_rect.width() - 48,
+                                                                                 text_rect.width() // 2))
         painter.setFont(name_font)
         name_w = text_rect.width() - status_w - 8
         name = painter.fontMetrics().elidedText(item.name, Qt.TextElideMode.ElideMiddle, name_w)
@@ -94,8 +96,8 @@ class QueueDelegate(QStyledItemDelegate):
         painter.drawText(status_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                          painter.fontMetrics().elidedText(status, Qt.TextElideMode.ElideRight, status_w))
 
-        # second line: failure reason, or size
-        second = describe_size(item)
+        # second line: failure reason, or size and the photo's own adjustments (strength, hints)
+        second = " · ".join(p for p in (describe_size(item), adjustments_text(item)) if p)
         second_colour = QColor(text_colour)
         if item.status is PhotoStatus.FAILED and item.message:
             second = item.message[:1].upper() + item.message[1:]

@@ -17,11 +17,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSlider,
+    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from colorizer_gui.dialogs import remember_folder, start_folder
 from colorizer_gui.settings import GuiSettings
 from engine.catalog import DEFAULT_MODEL, ModelEntry
 from engine.devices import available_devices
@@ -35,6 +37,7 @@ IF_EXISTS_LABELS = {"rename": "Keep both", "skip": "Skip the photo", "overwrite"
 IF_EXISTS_TIPS = {"rename": "Save the new result with a number added (photo_color-1.jpg)",
                   "skip": "Leave the existing file and do not colorize the photo",
                   "overwrite": "Replace the existing file (never an original photo)"}
+STRENGTH_NOTE = "For the selected photo only; press Save to update its file."
 DEVICE_LABELS = {"auto": "Automatic (fastest available)", "cuda": "NVIDIA graphics card (CUDA)",
                  "mps": "Apple graphics (Metal)", "cpu": "Processor (CPU)"}
 
@@ -146,9 +149,8 @@ class SettingsPanel(QScrollArea):
         self.strength_slider.setRange(0, int(MAX_STRENGTH * 100))
         self.strength_slider.setSingleStep(5)
         self.strength_slider.setPageStep(10)
-        self.strength_slider.setToolTip("How colourful the result is: 0 % is the original grey, 100 % is the "
-                                        "model's choice. Applies to the selected photo and to photos not "
-                                        "colorized yet.")
+        self.strength_slider.setToolTip("How colourful the selected photo is: 0 % is the original grey, 100 % "
+                                        "is the model's choice. Other photos keep their own strength.")
         self.strength_slider.setAccessibleName("Colour strength")
         self.strength_value = QLabel("100 %")
         self.strength_value.setMinimumWidth(44)
@@ -163,7 +165,18 @@ class SettingsPanel(QScrollArea):
         row.addWidget(self.strength_reset)
         form.addRow("Strength", row)
         form.addRow(self.strength_slider)   # a full-width row: fine control with the mouse
-        layout.addWidget(_hint("Changes the selected photo's preview at once; press Save to update its file."))
+        self.strength_note = _hint(STRENGTH_NOTE)
+        layout.addWidget(self.strength_note)
+        # The strength is the photo's own; new photos start from this default (the CLI's --strength).
+        form = self._form(layout)
+        self.default_strength = QSpinBox()
+        self.default_strength.setRange(0, int(MAX_STRENGTH * 100))
+        self.default_strength.setSingleStep(5)
+        self.default_strength.setSuffix(" %")
+        self.default_strength.setAccessibleName("Strength for new photos")
+        self.default_strength.setToolTip("The strength photos start with when they are added; photos already "
+                                         "in the list keep theirs")
+        form.addRow("New photos start at", self.default_strength)
 
         # --- output ---
         layout.addWidget(_section("Saving"))
@@ -226,6 +239,7 @@ class SettingsPanel(QScrollArea):
         self.strength_slider.valueChanged.connect(self._on_strength_slider_value_changed)
         self.strength_slider.sliderReleased.connect(self._on_strength_slider_released)
         self.strength_reset.clicked.connect(lambda: self.strength_slider.setValue(100))
+        self.default_strength.valueChanged.connect(self._on_default_strength_changed)
         self.where_combo.activated.connect(self._on_where_combo_activated)
         self.folder_button.clicked.connect(self._on_folder_button_clicked)
         self.format_combo.activated.connect(self._on_format_combo_activated)
@@ -274,6 +288,17 @@ class SettingsPanel(QScrollArea):
     def strength(self) -> float:
         return self.strength_slider.value() / 100.0
 
+    def set_strength_target(self, count: int) -> None:
+        """Say which photos the slider changes: `count` selected photos (0: none, slider disabled)."""
+        for w in (self.strength_slider, self.strength_reset):
+            w.setEnabled(count > 0)
+        if count > 1:
+            self.strength_note.setText(f"For the {count} selected photos; press Save to update their files.")
+        elif count == 1:
+            self.strength_note.setText(STRENGTH_NOTE)
+        else:
+            self.strength_note.setText("Select a photo to change its strength.")
+
     def set_model_controls_enabled(self, enabled: bool) -> None:
         for w in (self.model_combo, self.device_combo, self.import_button):
             w.setEnabled(enabled)
@@ -288,6 +313,9 @@ class SettingsPanel(QScrollArea):
             del blocker
         self._select_detail(s.render_size)
         self.set_strength(s.strength)
+        blocker = QSignalBlocker(self.default_strength)
+        self.default_strength.setValue(round(s.strength * 100))
+        del blocker
         self.folder_edit.setText(s.output_dir)
         self.suffix_edit.setText(s.suffix)
         self._update_output_widgets()
@@ -369,14 +397,13 @@ class SettingsPanel(QScrollArea):
 
     def _on_strength_slider_value_changed(self, value: int) -> None:
         self.strength_value.setText(f"{value} %")
-        self._settings.strength = value / 100.0
-        final = not self.strength_slider.isSliderDown()
-        self.strength_changed.emit(value / 100.0, final)
-        if final:
-            self.setting_changed.emit("strength")
+        self.strength_changed.emit(value / 100.0, not self.strength_slider.isSliderDown())
 
     def _on_strength_slider_released(self) -> None:
         self.strength_changed.emit(self.strength_slider.value() / 100.0, True)
+
+    def _on_default_strength_changed(self, value: int) -> None:
+        self._settings.strength = value / 100.0
         self.setting_changed.emit("strength")
 
     def _on_where_combo_activated(self, index: int) -> None:
@@ -396,10 +423,12 @@ class SettingsPanel(QScrollArea):
             self._update_output_widgets()
 
     def _choose_folder(self) -> bool:
-        start = self._settings.output_dir or self._settings.last_open_dir or str(Path.home())
+        start = self._settings.output_dir if Path(self._settings.output_dir or "/nonexistent").is_dir() \
+            else start_folder()
         folder = QFileDialog.getExistingDirectory(self, "Save colorized photos in", start)
         if not folder:
             return False
+        remember_folder(folder)
         self._settings.output_dir = folder
         self.folder_edit.setText(folder)
         self.setting_changed.emit("output_dir")

@@ -346,7 +346,7 @@ def test_strength_slider_updates_preview_and_save_rewrites(qtbot, make_window, m
     qtbot.waitUntil(lambda: tab._after_state is not None and tab._after_state[0] == pytest.approx(0.3),
                     timeout=10_000)
     assert saturation(tab.viewer._after.toImage()) < 0.6 * saturation(shown)
-    assert item.has_unsaved_changes and "unsaved" in item.status_text()
+    assert item.has_unsaved_changes and "unsaved" in item.status_text().lower()
     assert tab.act_save.isEnabled()
 
     with qtbot.waitSignal(c.save_finished, timeout=20_000):
@@ -387,7 +387,7 @@ def test_settings_survive_restart(qtbot, make_window, tmp_path):
     panel.exists_combo.activated.emit(panel.exists_combo.currentIndex())
     panel.detail_combo.setCurrentIndex(panel.detail_combo.findData(768))
     panel.detail_combo.activated.emit(panel.detail_combo.currentIndex())
-    panel.strength_slider.setValue(135)
+    panel.default_strength.setValue(135)                  # the strength new photos start with
     tab.act_mode_side.trigger()
     window.resize(900, 650)      # fits the offscreen screen (800 x 800; Qt keeps restored windows on screen)
     window.close()
@@ -400,7 +400,7 @@ def test_settings_survive_restart(qtbot, make_window, tmp_path):
         ("folder", tmp_path / "colour", "png", "_tinted", "skip", 768)
     assert s.strength == pytest.approx(1.35)
     p = again.colorize_tab.settings_panel
-    assert p.suffix_edit.text() == "_tinted" and p.strength_slider.value() == 135
+    assert p.suffix_edit.text() == "_tinted" and p.default_strength.value() == 135
     assert p.format_combo.currentData() == "png" and p.folder_edit.text() == str(tmp_path / "colour")
     assert again.colorize_tab.viewer.mode() is CompareMode.SIDE_BY_SIDE
     assert again.height() == 650
