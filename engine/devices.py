@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import torch
 
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+from engine.options import DEVICE_CHOICES
 
 
 class DeviceError(Exception):

@@ -9,6 +9,9 @@ report progress and honour a cancel request.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import re
 import threading
 import warnings
 from collections.abc import Callable
@@ -24,15 +27,14 @@ from engine.color import DisplayConverter, clamp_to_gamut
 from engine.devices import describe_device, is_out_of_memory, resolve_device
 from engine.hints import Hint, rasterize, spread_hints
 from engine.model import ColorUNet, make_input
+from engine.options import DEFAULT_RENDER_SIZE, MAX_STRENGTH, MIN_RENDER_SIZE
+from engine.output_label import OutputLabel
 from engine.photo_io import Photo, Stopwatch, read_photo
 from engine.weights import ModelInfo, load_model
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
 
-DEFAULT_RENDER_SIZE = 512
-MIN_RENDER_SIZE = 64
-MAX_STRENGTH = 2.0
 _CHUNK_PIXELS = 1 << 17     # pixels converted at once: their float temporaries (~8 MB) stay in cache
 _PROGRESS_PIXELS = 1 << 21  # report progress (and so let a GUI repaint) about this often
 
@@ -56,6 +58,7 @@ class ColorizeResult:
     photo: Photo
     chroma: Chroma
     notes: list[str] = field(default_factory=list)
+    label: OutputLabel | None = None  # what the saved file should say about how it was made
 
 
 def render_dims(width: int, height: int, render_size: int, multiple: int) -> tuple[int, int]:
@@ -136,6 +139,29 @@ class Colorizer:
 
     def describe(self) -> str:
         return f"{self.name} on {describe_device(self.device)}"
+
+    @property
+    def model_version(self) -> str:
+        """The version the model's description gives ("... version 0.3 ..."), or ""."""
+        found = re.search(r"\bversion\s+(\d[\w.-]*\w)", self.info.description or "")
+        return found.group(1) if found else ""
+
+    @functools.cached_property
+    def model_sha256(self) -> str:
+        """Checksum of the model file: names the exact weights even when names and versions repeat."""
+        if self.model_path is None:
+            return ""
+        digest = hashlib.sha256()
+        with open(self.model_path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+
+    def label(self, strength: float, hints: int = 0, render_size: int | None = None) -> OutputLabel:
+        """What an output made with this model says about itself (see engine.output_label)."""
+        return OutputLabel(model=self.name, model_version=self.model_version, model_sha256=self.model_sha256,
+                           strength=float(np.clip(strength, 0.0, MAX_STRENGTH)), hints=hints,
+                           render_size=render_size)
 
     # --- stages ------------------------------------------------------------------------------
 
@@ -257,7 +283,8 @@ class Colorizer:
         report(0.3, "rendering")
         rgb = self.render(photo.lightness, chroma, strength, bit_depth=photo.bit_depth, cancel=cancel,
                           progress=lambda f, s: report(0.3 + 0.7 * f, s), timings=timings)
-        return ColorizeResult(rgb=rgb, photo=photo, chroma=chroma, notes=notes)
+        return ColorizeResult(rgb=rgb, photo=photo, chroma=chroma, notes=notes,
+                              label=self.label(strength, len(hints or ()), render_size))
 
     # --- helpers -------------------------------------------------------------------------------
 

@@ -7,42 +7,15 @@ lightness restores detail later) and the widest layers live at 1/16 scale.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from engine.ab_bins import annealed_mean, in_gamut_bins
 from engine.color import AB_RANGE
+from engine.model_config import UNetConfig
 
 INPUT_CHANNELS = 4  # L, hint a, hint b, hint mask
-
-
-@dataclass(frozen=True)
-class UNetConfig:
-    base_channels: int = 32  # width of the first level; CPU time grows with its square
-    depth: int = 4           # resolution levels below the input (1/2 ... 1/2**depth)
-    max_channels: int = 256
-    n_bins: int = 0          # ab classes; 0 means "the in-gamut grid"
-
-    def resolved(self) -> UNetConfig:
-        if self.n_bins:
-            return self
-        return replace(self, n_bins=len(in_gamut_bins()))
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @property
-    def stride(self) -> int:
-        """Input sides must be multiples of this."""
-        return 2**self.depth
-
-    output_stride: int = 4  # the ab map is this many times smaller than the input
-    # Feed the hint colours straight into the bottleneck, decoder and head as well as the input:
-    # a hint then reaches the output without having to survive the whole encoder.
-    hint_injection: bool = False
 
 
 def _conv(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:

@@ -11,13 +11,16 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 
-from engine.ab_bins import in_gamut_bins
-from engine.model import ColorUNet, UNetConfig
+from engine.model_config import UNetConfig
+
+if TYPE_CHECKING:  # torch loads only to build or save a network: listing models stays instant
+    import torch
+
+    from engine.model import ColorUNet
 
 FORMAT = "colorizer-model"
 FORMAT_VERSION = "1"
@@ -82,6 +85,8 @@ def save_model(model: ColorUNet, info: ModelInfo, path: Path, *, half: bool = Tr
     Weights are stored as float16 by default: half the download, no visible difference
     (loading converts back to float32).
     """
+    from safetensors.torch import save_file
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     info.config = model.config
@@ -121,20 +126,49 @@ _PICKLE_REFUSED = ("this is a pickle-based PyTorch checkpoint, which can run cod
 
 
 def read_model_info(path: Path) -> ModelInfo:
-    """Metadata only: cheap enough to list many models."""
-    from safetensors import safe_open
-
+    """Metadata only: cheap enough to list many models, and without importing torch."""
     path = Path(path)
     if path.is_file() and (path.suffix.lower() in PICKLE_SUFFIXES or _looks_like_pickle(path)):
         raise ModelError(_PICKLE_REFUSED)
     try:
-        with safe_open(str(path), framework="pt") as f:
-            meta = f.metadata() or {}
+        meta = _header_metadata(path)
     except FileNotFoundError as exc:
         raise ModelError(f"model file not found: {path}") from exc
-    except (SafetensorError, OSError, ValueError) as exc:
+    except (OSError, ValueError) as exc:
         raise ModelError(f"the model file is damaged or not a model ({exc})") from exc
     return ModelInfo.from_metadata(meta)
+
+
+_MAX_HEADER = 100 << 20  # safetensors' own limit on the JSON header
+
+
+def _header_metadata(path: Path) -> dict[str, str]:
+    """The `__metadata__` strings of a safetensors file, read as the format defines them.
+
+    safetensors' own reader would import torch (or numpy) just to hand back these strings;
+    loading the tensors (`load_model`) still goes through safetensors and checks everything.
+    """
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        head = f.read(8)
+        if len(head) < 8:
+            raise ValueError("the file is too short to be a safetensors file")
+        n = int.from_bytes(head, "little")
+        if n > min(size - 8, _MAX_HEADER):
+            raise ValueError("its header runs past the end of the file")
+        header = json.loads(f.read(n))
+    if not isinstance(header, dict):
+        raise ValueError("its header is not a JSON object")
+    try:
+        end = max((int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"), default=0)
+    except (KeyError, IndexError, TypeError) as exc:
+        raise ValueError("its header does not describe tensors") from exc
+    if 8 + n + end > size:
+        raise ValueError("the file is truncated")
+    meta = header.get("__metadata__") or {}
+    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
+        raise ValueError("its metadata is not text")
+    return meta
 
 
 def _check_architecture(info: ModelInfo, tensors: dict[str, torch.Tensor]) -> None:
@@ -143,6 +177,11 @@ def _check_architecture(info: ModelInfo, tensors: dict[str, torch.Tensor]) -> No
     The network is first laid out on the "meta" device, which allocates nothing, so metadata
     describing an absurdly large network cannot exhaust memory.
     """
+    import torch
+
+    from engine.ab_bins import in_gamut_bins
+    from engine.model import ColorUNet
+
     in_gamut_bins()  # cached on the CPU first: its torch.unique has no meta-device version
     try:
         with torch.device("meta"):
@@ -162,6 +201,11 @@ def _check_architecture(info: ModelInfo, tensors: dict[str, torch.Tensor]) -> No
 
 
 def load_model(path: Path) -> tuple[ColorUNet, ModelInfo]:
+    import torch
+    from safetensors.torch import load_file
+
+    from engine.model import ColorUNet
+
     path = Path(path)
     info = read_model_info(path)
     try:
