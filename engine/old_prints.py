@@ -52,10 +52,10 @@ def _exposure(L: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     _, h, w = L.shape
     if _chance(gen, 0.5):
         field = 1 + _uniform(gen, 0.05, 0.3) * (torch.rand(1, 1, 3, 3, generator=gen) * 2 - 1)
-        field = F.interpolate(field, size=(h, w), mode="bicubic", align_corners=True)[0]
+        field = F.interpolate(field.to(L.device), size=(h, w), mode="bicubic", align_corners=True)[0]
     else:
-        ys = torch.linspace(-1, 1, h)[:, None]
-        xs = torch.linspace(-1, 1, w)[None, :]
+        ys = torch.linspace(-1, 1, h, device=L.device)[:, None]
+        xs = torch.linspace(-1, 1, w, device=L.device)[None, :]
         field = (1 - _uniform(gen, 0.1, 0.45) * (ys.square() + xs.square()) / 2)[None]
     return L * field
 
@@ -68,7 +68,7 @@ def _gaussian_kernel(sigma: float) -> torch.Tensor:
 
 
 def _blur(L: torch.Tensor, sigma: float) -> torch.Tensor:
-    k = _gaussian_kernel(sigma)
+    k = _gaussian_kernel(sigma).to(L.device)
     r = len(k) // 2
     x = F.pad(L[None], (r, r, r, r), mode="replicate")
     x = F.conv2d(x, k.view(1, 1, 1, -1))
@@ -80,7 +80,7 @@ def _grain(L: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     """Film grain: noise of 1-2 px clumps, stronger in the mid-tones as in silver prints."""
     _, h, w = L.shape
     clump = 1 if _chance(gen, 0.5) else 2
-    noise = torch.randn(1, 1, (h + clump - 1) // clump, (w + clump - 1) // clump, generator=gen)
+    noise = torch.randn(1, 1, (h + clump - 1) // clump, (w + clump - 1) // clump, generator=gen).to(L.device)
     noise = F.interpolate(noise, scale_factor=clump, mode="bilinear", align_corners=False)[0, :, :h, :w]
     midtone = 0.5 + 2.0 * (L / 100).clamp(0, 1) * (1 - (L / 100).clamp(0, 1))
     return L + _uniform(gen, 1.0, 7.0) * midtone * noise
@@ -88,21 +88,21 @@ def _grain(L: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
 def _jpeg(L: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     """Blocking and ringing of a low-quality JPEG of the scan."""
-    grey = (L[0].clamp(0, 100) * 2.55 + 0.5).to(torch.uint8).numpy()
+    grey = (L[0].clamp(0, 100) * 2.55 + 0.5).to(torch.uint8).cpu().numpy()
     buffer = io.BytesIO()
     Image.fromarray(grey, "L").save(buffer, "JPEG", quality=int(_uniform(gen, 15, 70)))
     buffer.seek(0)
     with Image.open(buffer) as im:
         back = np.asarray(im.convert("L"), dtype=np.float32)
-    return torch.from_numpy(back.copy())[None] / 2.55
+    return torch.from_numpy(back.copy())[None].to(L.device) / 2.55
 
 
 def _scratches(L: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     """Thin bright or dark scratches and dust specks."""
     _, h, w = L.shape
     out = L.clone()
-    ys = torch.arange(h, dtype=torch.float32)[:, None]
-    xs = torch.arange(w, dtype=torch.float32)[None, :]
+    ys = torch.arange(h, dtype=torch.float32, device=L.device)[:, None]
+    xs = torch.arange(w, dtype=torch.float32, device=L.device)[None, :]
     for _ in range(int(torch.randint(1, 5, (1,), generator=gen))):
         # A line through a random point at a random (mostly near-vertical) angle.
         angle = _uniform(gen, -0.4, 0.4) + (math.pi / 2 if _chance(gen, 0.7) else _uniform(gen, 0, math.pi))
@@ -113,10 +113,10 @@ def _scratches(L: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         out = out + line[None] * (value - out) * _uniform(gen, 0.4, 1.0)
     n_specks = int(torch.randint(0, 40, (1,), generator=gen))
     if n_specks:
-        py = torch.randint(0, h, (n_specks,), generator=gen)
-        px = torch.randint(0, w, (n_specks,), generator=gen)
-        bright = torch.rand(n_specks, generator=gen) < 0.6
-        out[0, py, px] = torch.where(bright, torch.tensor(95.0), torch.tensor(5.0))
+        py = torch.randint(0, h, (n_specks,), generator=gen).to(L.device)
+        px = torch.randint(0, w, (n_specks,), generator=gen).to(L.device)
+        bright = (torch.rand(n_specks, generator=gen) < 0.6).to(L.device)
+        out[0, py, px] = torch.where(bright, 95.0, 5.0)
     return out
 
 

@@ -59,6 +59,7 @@ class TrainSettings:
     val_images: int = 48
     checkpoint_minutes: float = 5.0
     time_limit_s: float = 0.0        # stop (checkpoint, then export) after this many seconds; 0: none
+    preload: bool = False            # keep the photos in GPU memory and make batches there
     short_side: int = 224            # photos are decoded once at this size
     name: str = "colorizer-custom"
     description: str = ""
@@ -292,6 +293,11 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
     else:
         prior = colour_prior(photos, model.bins)
     weights = rebalancing_weights(prior, model.bins, mix=s.rebalance_mix).to(device)
+    if s.preload and device.type != "cpu":
+        # A GPU outruns the CPU's crop-making by far; with the (small) photos in its memory,
+        # crops, hints and ageing happen there too and the CPU only draws random numbers.
+        photos = [torch.from_numpy(p).to(device) for p in photos]
+        torch.backends.cudnn.benchmark = True
     val_batches = _val_batches(val_photos) if val_photos else []
     first = None
     if ckpt is None and val_batches:

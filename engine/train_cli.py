@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--val-every", type=int, default=500)
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    p.add_argument("--preload", action="store_true",
+                   help="keep the photos in GPU memory and make batches there (CUDA/MPS only)")
     p.add_argument("--time-limit", type=float, default=0.0,
                    help="stop after this many seconds of training (checkpoint and export as if finished)")
     p.add_argument("--name", default="colorizer-custom", help="name of the exported model")
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         hint_share=args.hint_share, ageing=args.ageing, group_balance=args.group_balance,
         width=args.width, depth=args.depth, seed=args.seed, device=args.device,
         threads=args.threads, val_every=args.val_every, checkpoint_minutes=args.checkpoint_minutes,
-        time_limit_s=args.time_limit,
+        time_limit_s=args.time_limit, preload=args.preload,
         name=args.name, description=args.description,
     )
     if args.resume and not checkpoint_path(settings).exists():

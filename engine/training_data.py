@@ -26,10 +26,15 @@ class Batch:
             self.L_in = self.L
 
 
-def random_crops(photos: list[np.ndarray], indices: list[int], size: int, gen: torch.Generator,
-                 min_area: float = 0.3) -> torch.Tensor:
-    """Random-resized square crops with horizontal flips -> (B, 3, size, size) RGB in [0, 1]."""
-    out = torch.empty(len(indices), 3, size, size)
+def random_crops(photos: list[np.ndarray] | list[torch.Tensor], indices: list[int], size: int,
+                 gen: torch.Generator, min_area: float = 0.3) -> torch.Tensor:
+    """Random-resized square crops with horizontal flips -> (B, 3, size, size) RGB in [0, 1].
+
+    Photos are (H, W, 3) uint8 numpy arrays, or uint8 tensors already on a GPU (`--preload`),
+    in which case the crops are made there; random choices always come from the CPU `gen`.
+    """
+    device = photos[indices[0]].device if isinstance(photos[indices[0]], torch.Tensor) else torch.device("cpu")
+    out = torch.empty(len(indices), 3, size, size, device=device)
     for slot, idx in enumerate(indices):
         img = photos[idx]
         h, w = img.shape[:2]
@@ -39,7 +44,10 @@ def random_crops(photos: list[np.ndarray], indices: list[int], size: int, gen: t
         cw = int(min(w, round((area * aspect) ** 0.5)))
         y = int(torch.randint(0, h - ch + 1, (1,), generator=gen))
         x = int(torch.randint(0, w - cw + 1, (1,), generator=gen))
-        crop = torch.from_numpy(np.ascontiguousarray(img[y : y + ch, x : x + cw])).permute(2, 0, 1)
+        if isinstance(img, torch.Tensor):
+            crop = img[y : y + ch, x : x + cw].permute(2, 0, 1)
+        else:
+            crop = torch.from_numpy(np.ascontiguousarray(img[y : y + ch, x : x + cw])).permute(2, 0, 1)
         crop = crop[None].float() / 255.0
         crop = F.interpolate(crop, size=(size, size), mode="bilinear", align_corners=False, antialias=True)[0]
         if torch.rand(1, generator=gen) < 0.5:
@@ -58,13 +66,13 @@ def simulate_hints(ab: torch.Tensor, gen: torch.Generator, *, p_none: float = 0.
     """
     b, _, h, w = ab.shape
     hint_ab = torch.zeros_like(ab)
-    mask = torch.zeros(b, 1, h, w)
+    mask = torch.zeros(b, 1, h, w, device=ab.device)
     for i in range(b):
         if float(torch.rand(1, generator=gen)) < p_none:
             continue
         u = max(float(torch.rand(1, generator=gen)), 1e-9)
         n = min(max_hints, 1 + int(np.log(u) / np.log(1 - p_geometric)))
-        sizes = torch.randint(1, 6, (n,), generator=gen)
+        sizes = torch.randint(1, 6, (n,), generator=gen)  # all on the CPU: these are a few numbers
         ys = (torch.randn(n, generator=gen) * h / 4 + h / 2).clamp(0, h - 1).long()
         xs = (torch.randn(n, generator=gen) * w / 4 + w / 2).clamp(0, w - 1).long()
         for s, y, x in zip(sizes.tolist(), ys.tolist(), xs.tolist()):

@@ -89,3 +89,14 @@ def test_groups_come_from_the_manifest_else_the_sub_folder(tmp_path):
     assert group_of(tmp_path / "a" / "x.jpg", tmp_path, manifest) == "street"
     assert group_of(tmp_path / "a" / "y.jpg", tmp_path, manifest) == "a"
     assert group_of(tmp_path / "z.jpg", tmp_path, manifest) == tmp_path.name
+
+
+def test_batches_from_tensor_photos_equal_those_from_arrays():
+    """`--preload` hands the same code uint8 tensors (on a GPU); here on the CPU, bit for bit."""
+    arrays = [landscape(i) for i in range(5)]
+    tensors = [torch.from_numpy(a) for a in arrays]
+    a = make_batch(arrays, [0, 3, 4, 1], 64, torch.Generator().manual_seed(2), hint_share=1.0, ageing=1.0)
+    b = make_batch(tensors, [0, 3, 4, 1], 64, torch.Generator().manual_seed(2), hint_share=1.0, ageing=1.0)
+    for field in ("L", "ab", "hint_ab", "hint_mask", "L_in"):
+        assert torch.allclose(getattr(a, field), getattr(b, field), atol=1e-4), field
+    assert b.hint_mask.sum() > 0
