@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal, Slot
@@ -36,8 +33,9 @@ from colorizer_gui.dialogs import (
 )
 from colorizer_gui.photo_queue import PhotoItem, PhotoStatus
 from colorizer_gui.settings import GuiSettings, load_settings, save_settings
+from engine import model_manager
 from engine.catalog import user_models_dir
-from engine.weights import MODEL_SUFFIX, ModelError, read_model_info
+from engine.weights import MODEL_SUFFIX, ModelError, check_model_file
 
 try:  # the Fine-tune tab is built separately; the app works without it
     from colorizer_gui.finetune_tab import FineTuneTab
@@ -314,31 +312,25 @@ class MainWindow(QMainWindow):
             self.import_model_file(Path(path))
 
     def import_model_file(self, path: Path) -> Path | None:
-        """Check a model file and copy it into the user's models folder; select and load it."""
+        """Check a model file and copy it into the user's models folder; select and load it.
+
+        The same import as the model manager's (engine.model_manager): every check a model
+        file gets anywhere, and a name that never stands in for a bundled model.
+        """
         try:
-            info = read_model_info(path)
+            if path.resolve().parent == user_models_dir().resolve():
+                check_model_file(path)  # already one of the user's models: only select it
+                dest = path
+            else:
+                dest = model_manager.import_model(path)
         except ModelError as exc:
             QMessageBox.warning(self, "Not a usable model", f"{path.name} can't be used: {exc}.")
             return None
-        folder = user_models_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        dest = folder / path.name
-        n = 2
-        while dest.exists() and dest.resolve() != path.resolve():
-            dest = folder / f"{path.stem}-{n}{MODEL_SUFFIX}"
-            n += 1
-        if dest.resolve() != path.resolve():
-            fd, tmp = tempfile.mkstemp(prefix=".import-", suffix=".tmp", dir=folder)
-            os.close(fd)
-            try:
-                shutil.copyfile(path, tmp)
-                os.replace(tmp, dest)
-            except OSError as exc:
-                Path(tmp).unlink(missing_ok=True)
-                QMessageBox.warning(self, "Import failed", f"The model could not be copied: {exc}")
-                return None
+        except OSError as exc:
+            QMessageBox.warning(self, "Import failed", f"The model could not be copied: {exc}")
+            return None
         self.settings.model = str(dest)
-        self.colorize_tab.log_panel.add("info", f"Imported model {info.name or dest.stem} → {dest}")
+        self.colorize_tab.log_panel.add("info", f"Imported model {dest.stem} → {dest}")
         if self.model_problem_box is not None:
             self.model_problem_box.close()
         self.refresh_models()   # loads it, unless a batch is running (then it is used for the next one)

@@ -30,7 +30,7 @@ from engine.devices import DeviceError, describe_device, is_out_of_memory, resol
 from engine.model_manager import unique_name, validate_name
 from engine.photo_folder import list_images
 from engine.train import TrainSettings, export_model, read_checkpoint, train
-from engine.weights import MODEL_SUFFIX, ModelError, read_model_info
+from engine.weights import MODEL_SUFFIX, ModelError, check_model_file, read_model_info
 
 SESSION_FILE = "session.json"
 LOG_FILE = "log.jsonl"
@@ -283,7 +283,7 @@ def create_session(options: FinetuneOptions) -> Session:
     name = validate_name(options.name)
     if not Path(options.folder).is_dir():
         raise ValueError(f"photo folder not found: {options.folder}")
-    read_model_info(Path(options.base_model))  # raises ModelError for a missing or damaged base
+    check_model_file(Path(options.base_model))  # the checks of every model load; raises ModelError
     resolve_device(options.device)             # raises DeviceError for an unavailable device
     slug = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
     base = sessions_dir() / f"{slug}-{time.strftime('%Y%m%d-%H%M%S')}"

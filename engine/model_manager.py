@@ -16,16 +16,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from engine.catalog import ModelEntry, list_models, user_models_dir
-from engine.weights import MODEL_SUFFIX, ModelError, ModelInfo, load_model, read_model_info
+from engine.catalog import ModelEntry, bundled_models_dir, list_models, user_models_dir
+from engine.weights import MODEL_SUFFIX, ModelError, check_model_file
 
-MAX_MODEL_BYTES = 256 * 1024 * 1024  # the default model is a few MB; 256 MB leaves room for big ones
+__all__ = ["check_model_file"]  # the one validation, in engine.weights; imported from here too
+
 MAX_NAME_LENGTH = 64
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()+-]*$")
-# Generous bounds on the architecture a file may ask for, checked before anything is built:
-# a hostile header must not make us allocate gigabytes.
-_CONFIG_LIMITS = {"base_channels": (1, 256), "depth": (3, 7), "max_channels": (1, 1024), "n_bins": (0, 1024),
-                  "output_stride": (4, 4)}
 
 
 def validate_name(name: str) -> str:
@@ -45,12 +42,28 @@ def user_model_path(name: str) -> Path:
 
 
 def name_taken(name: str) -> bool:
-    """True when a user model has this name (case-insensitively, for case-insensitive file systems)."""
-    folder = user_models_dir()
-    if not folder.is_dir():
-        return False
+    """True when a user or bundled model has this name (case-insensitively).
+
+    Bundled names count: a user model named "colorizer-base" would silently stand in for the
+    bundled one everywhere it is chosen by name (user models are looked up first).
+    """
     wanted = f"{name}{MODEL_SUFFIX}".lower()
-    return any(p.name.lower() == wanted for p in folder.iterdir())
+    for folder in (user_models_dir(), bundled_models_dir()):
+        if folder.is_dir() and any(p.name.lower() == wanted for p in folder.iterdir()):
+            return True
+    return False
+
+
+def is_bundled_name(name: str) -> bool:
+    folder = bundled_models_dir()
+    wanted = f"{name}{MODEL_SUFFIX}".lower()
+    return folder.is_dir() and any(p.name.lower() == wanted for p in folder.iterdir())
+
+
+def _taken_message(name: str) -> str:
+    if is_bundled_name(name):
+        return f"{name!r} is the name of a model that ships with the app; choose another name"
+    return f"a model named {name!r} already exists"
 
 
 def unique_name(name: str) -> str:
@@ -88,7 +101,7 @@ def rename_model(name: str, new_name: str) -> Path:
     if new_name == name:
         return old
     if name_taken(new_name) and new_name.lower() != name.lower():
-        raise ModelError(f"a model named {new_name!r} already exists")
+        raise ModelError(_taken_message(new_name))
     try:
         with safe_open(str(old), framework="pt") as f:
             meta = dict(f.metadata() or {})
@@ -124,37 +137,19 @@ def export_model_file(name_or_path: str | Path, dest: Path) -> Path:
     return dest
 
 
-def check_model_file(path: Path) -> ModelInfo:
-    """Everything an import checks, without copying: raises ModelError with the reason."""
-    path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"file not found: {path}")
-    size = path.stat().st_size
-    if size > MAX_MODEL_BYTES:
-        raise ModelError(f"the file is too large for a colorization model ({size / 2**20:.0f} MB)")
-    if size < 16:
-        raise ModelError("the model file is damaged (empty or cut short)")
-    info = read_model_info(path)  # header only; refuses pickles unopened, and damaged files
-    for key, (low, high) in _CONFIG_LIMITS.items():
-        value = getattr(info.config, key)
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise ModelError(f"the model asks for an implausible architecture ({key}={value!r})")
-    if not 0.01 <= info.temperature <= 10:
-        raise ModelError(f"the model's decoding temperature is implausible ({info.temperature!r})")
-    load_model(path)  # builds the network and loads every weight strictly; raises ModelError
-    return info
-
-
 def import_model(src: Path, name: str | None = None, *, replace: bool = False) -> Path:
     """Validate `src` and copy it into the user models folder; returns the new file's path."""
     src = Path(src)
     info = check_model_file(src)
     wanted = validate_name(name or info.name or src.stem)
-    if not replace:
-        if name_taken(wanted):
-            if name:
-                raise ModelError(f"a model named {wanted!r} already exists")
-            wanted = unique_name(wanted)
+    if is_bundled_name(wanted):
+        if name:  # replace=True never covers a bundled model: that one is not the user's to replace
+            raise ModelError(_taken_message(wanted))
+        wanted = unique_name(wanted)
+    elif not replace and name_taken(wanted):
+        if name:
+            raise ModelError(_taken_message(wanted))
+        wanted = unique_name(wanted)
     dest = user_models_dir() / f"{wanted}{MODEL_SUFFIX}"
     _write_atomic(dest, lambda tmp: shutil.copyfile(src, tmp))
     try:

@@ -58,6 +58,33 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _model_files_problem(args: argparse.Namespace, settings: TrainSettings) -> str | None:
+    """Check the files a run starts from before any photo is read: one line instead of a traceback."""
+    from engine.train import read_checkpoint
+    from engine.weights import ModelError, check_checkpoint, check_model_file
+
+    base = args.base_model
+    ckpt_path = checkpoint_path(settings)
+    if args.resume and ckpt_path.exists():
+        try:
+            ckpt = check_checkpoint(read_checkpoint(ckpt_path))
+        except ModelError as exc:
+            return f"cannot resume from {ckpt_path}: {exc}"
+        except Exception as exc:  # noqa: BLE001 - torch's safe unpickler refuses hostile files with assorted errors
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            return (f"cannot resume from {ckpt_path}: the checkpoint is damaged or not a Colorizer checkpoint, "
+                    f"or holds more than plain numbers ({reason})")
+        base = ckpt["settings"].get("base_model") or None  # a resume fine-tunes the checkpoint's own base
+        if base is not None and not isinstance(base, str):
+            return f"cannot resume from {ckpt_path}: the checkpoint's base model setting is damaged"
+    if base:
+        try:
+            check_model_file(Path(base))
+        except ModelError as exc:
+            return f"cannot fine-tune {base}: {exc}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = TrainSettings(
@@ -73,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.resume and not checkpoint_path(settings).exists():
         print(f"colorize-train: no checkpoint to resume in {args.out}; starting from scratch", file=sys.stderr)
+    if (problem := _model_files_problem(args, settings)) is not None:
+        print(f"colorize-train: {problem}", file=sys.stderr)
+        return 2
     # nohup'd runs are stopped with SIGTERM: treat it like Ctrl-C so a checkpoint is written.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     log_path = Path(args.out) / "log.jsonl"

@@ -7,6 +7,7 @@ strings are read: safetensors cannot carry pickled objects.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -200,26 +201,155 @@ def _check_architecture(info: ModelInfo, tensors: dict[str, torch.Tensor]) -> No
                              f"{tuple(tensors[k].shape)}, expected {shape}")
 
 
+# Every way a model reaches the network (colorize --model, the app's import and model manager,
+# a training's base model) goes through `load_model`, so these limits hold for all of them.
+MAX_MODEL_BYTES = 256 * 1024 * 1024  # the default model is a few MB; 256 MB leaves room for big ones
+# Generous bounds on the architecture a file may ask for, checked before anything is built:
+# a hostile header must not make us allocate gigabytes.
+CONFIG_LIMITS = {"base_channels": (1, 256), "depth": (3, 7), "max_channels": (1, 1024), "n_bins": (0, 1024),
+                 "output_stride": (4, 4)}
+# Decoding divides logits by the temperature: 0 or less is meaningless, huge values give grey.
+TEMPERATURE_LIMITS = (0.01, 10.0)
+_AB_LIMIT = 128.0  # CIE a and b of any real colour lie well inside this
+
+
+def check_model_info(info: ModelInfo) -> ModelInfo:
+    """Refuse metadata no real model has: an implausible architecture or decoding temperature."""
+    for key, (low, high) in CONFIG_LIMITS.items():
+        value = getattr(info.config, key)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise ModelError(f"the model asks for an implausible architecture ({key}={value!r})")
+    if not isinstance(info.config.hint_injection, bool):
+        raise ModelError(f"the model asks for an implausible architecture "
+                         f"(hint_injection={info.config.hint_injection!r})")
+    t = info.temperature
+    low, high = TEMPERATURE_LIMITS
+    if not isinstance(t, float) or not math.isfinite(t) or not low <= t <= high:
+        raise ModelError(f"the model's decoding temperature is implausible ({t!r}; it must be between "
+                         f"{low:g} and {high:g})")
+    return info
+
+
+def _check_finite(tensors: dict[str, torch.Tensor], what: str = "the model's weights") -> None:
+    import torch
+
+    for k, v in tensors.items():
+        if not isinstance(v, torch.Tensor):
+            raise ModelError(f"{what} hold something other than numbers (in {k})")
+        if v.is_floating_point() and not torch.isfinite(v).all():
+            raise ModelError(f"{what} contain invalid numbers (in {k})")
+
+
+def _check_values(tensors: dict[str, torch.Tensor], expected: dict[str, torch.Tensor]) -> None:
+    """Numbers a trained network can hold: the right kind (float or integer) and all finite."""
+    import torch
+
+    for k, ref in expected.items():
+        v = tensors[k]
+        if v.is_floating_point() != ref.is_floating_point() or v.dtype == torch.bool:
+            kind = "decimal" if ref.is_floating_point() else "integer"
+            raise ModelError(f"the model's weights have the wrong kind of numbers ({k} is {v.dtype}, "
+                             f"expected {kind} numbers)")
+    _check_finite(tensors)
+    bins = tensors.get("bins")
+    if bins is not None and bins.numel():
+        if bins.abs().max() > _AB_LIMIT or (bins.amax(dim=0) - bins.amin(dim=0) <= 0).any():
+            raise ModelError("the model's colour classes (bins) are not real colours")
+
+
+def _check_outputs(model: ColorUNet, info: ModelInfo) -> None:
+    """One small prediction must give finite colours: weights too large overflow to NaN."""
+    import torch
+
+    from engine.model import make_input
+
+    side = max(64, model.config.stride)
+    x = make_input(torch.full((1, 1, side, side), 50.0), torch.zeros(1, 2, side, side), torch.zeros(1, 1, side, side))
+    with torch.inference_mode():
+        ab = model.decode(model(x), info.temperature)
+    if not torch.isfinite(ab).all():
+        raise ModelError("the model's weights overflow: its predictions are not numbers")
+
+
 def load_model(path: Path) -> tuple[ColorUNet, ModelInfo]:
+    """Read, check and build a model; every failure is a ModelError that says why.
+
+    Checked before anything large is built: pickles (refused unopened), size, metadata,
+    architecture limits and temperature; then the tensors' names, shapes, kinds and values;
+    then one small prediction.
+    """
     import torch
     from safetensors.torch import load_file
 
     from engine.model import ColorUNet
 
     path = Path(path)
-    info = read_model_info(path)
     try:
-        tensors = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
+        size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise ModelError(f"model file not found: {path}") from exc
+    except OSError as exc:
+        raise ModelError(f"the model file cannot be read ({exc.strerror or exc})") from exc
+    if size > MAX_MODEL_BYTES:
+        raise ModelError(f"the file is too large for a colorization model ({size / 2**20:.0f} MB)")
+    info = check_model_info(read_model_info(path))
+    try:
+        raw = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:
         raise ModelError(f"the model file is damaged ({exc})") from exc
-    _check_architecture(info, tensors)
+    _check_architecture(info, raw)
+    with torch.device("meta"):
+        expected = ColorUNet(info.config).state_dict()
+    _check_values(raw, expected)
+    tensors = {k: v.float() if v.is_floating_point() else v for k, v in raw.items()}
     try:
         model = ColorUNet(info.config)
         model.load_state_dict(tensors, strict=True)
     except (RuntimeError, ValueError, TypeError) as exc:
         first_line = str(exc).strip().splitlines()[0]
         raise ModelError(f"the weights do not fit the model's architecture: {first_line}") from exc
-    bad = [k for k, v in tensors.items() if v.is_floating_point() and not torch.isfinite(v).all()]
-    if bad:
-        raise ModelError(f"the model's weights contain invalid numbers (in {bad[0]})")
-    return model.eval(), info
+    model.eval()
+    _check_outputs(model, info)
+    return model, info
+
+
+def check_model_file(path: Path) -> ModelInfo:
+    """Everything `load_model` checks, for a file about to be imported or trained from."""
+    return load_model(path)[1]
+
+
+# What `engine.train` reads back from a checkpoint to resume; each must have this type.
+_CHECKPOINT_PARTS = {"model": dict, "ema": dict, "optimizer": dict, "settings": dict, "history": list,
+                     "step": int, "elapsed": (int, float)}
+
+
+def check_checkpoint(ckpt: object) -> dict:
+    """Refuse a training checkpoint that cannot be resumed from, with the reason; returns it.
+
+    `torch.load(weights_only=True)` already refuses code; this checks what is left: the parts
+    a resume reads, and the same finite-number rule as a model file for every weight.
+    """
+    import torch
+
+    if not isinstance(ckpt, dict):
+        raise ModelError("this is not a Colorizer training checkpoint")
+    for key, kind in _CHECKPOINT_PARTS.items():
+        if not isinstance(ckpt.get(key), kind) or isinstance(ckpt.get(key), bool):
+            raise ModelError(f"the checkpoint is damaged or not a Colorizer checkpoint (its {key!r} is missing "
+                             "or of the wrong kind)")
+    for part in ("model", "ema"):
+        _check_finite(ckpt[part], f"the checkpoint's {part} weights")
+    for key in ("prior", "rng"):
+        if not isinstance(ckpt.get(key), torch.Tensor):
+            raise ModelError(f"the checkpoint is damaged or not a Colorizer checkpoint (its {key!r} is missing)")
+    _check_finite({"prior": ckpt["prior"]}, "the checkpoint's colour statistics")
+    if ckpt["rng"].dtype != torch.uint8:
+        raise ModelError("the checkpoint's random-number state is damaged")
+    if ckpt["step"] < 0 or not math.isfinite(ckpt["elapsed"]):
+        raise ModelError("the checkpoint's step count or elapsed time is damaged")
+    if ckpt.get("base_info") is not None:
+        base = ckpt["base_info"]
+        if not isinstance(base, dict) or not all(isinstance(v, str) for v in base.values()):
+            raise ModelError("the checkpoint's base-model description is damaged")
+        check_model_info(ModelInfo.from_metadata(base))
+    return ckpt

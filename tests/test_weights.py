@@ -83,7 +83,7 @@ def test_absurd_architecture_is_refused_without_building_it(tiny_model_path, tmp
     path = tmp_path / "huge.safetensors"
     save_file(tensors, str(path), metadata=meta)
     start = time.monotonic()
-    with pytest.raises(ModelError, match="do not fit the model's architecture: .* expected"):
+    with pytest.raises(ModelError, match=r"implausible architecture \(base_channels=200000\)"):
         load_model(path)  # building it for real would need terabytes
     assert time.monotonic() - start < 20
 
