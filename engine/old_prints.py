@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,14 +121,17 @@ def _scratches(L: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return out
 
 
-def age_lightness(L: torch.Tensor, gen: torch.Generator, mix: AgeingMix = AgeingMix()) -> torch.Tensor:
+def age_lightness(L: torch.Tensor, gen: torch.Generator | Sequence[torch.Generator],
+                  mix: AgeingMix = AgeingMix()) -> torch.Tensor:
     """Age a batch of lightness maps (B, 1, H, W), 0..100, in place of a new tensor.
 
     Order follows the life of a print: developed (tone), exposed unevenly, optically soft,
-    grainy, then damaged, and finally scanned to JPEG.
+    grainy, then damaged, and finally scanned to JPEG. `gen` may be one generator per sample.
     """
     out = L.clone()
+    gens = [gen] * L.shape[0] if isinstance(gen, torch.Generator) else list(gen)
     for i in range(L.shape[0]):
+        gen = gens[i]
         if not _chance(gen, mix.share):
             continue
         x = out[i]

@@ -19,8 +19,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from engine import distributed
 from engine.ab_bins import nearest_bin, soft_encode
-from engine.devices import resolve_device
 from engine.model import ColorUNet, UNetConfig, make_input
 from engine.photo_folder import group_of, read_groups, scan_folder
 from engine.training_data import Batch, colour_prior, group_sampling_weights, make_batch, rebalancing_weights
@@ -225,7 +225,7 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
     out_dir.mkdir(parents=True, exist_ok=True)
     if s.threads:
         torch.set_num_threads(s.threads)
-    device = resolve_device(s.device)
+    rank, world, device = distributed.setup(s.device)
     gen = torch.Generator().manual_seed(s.seed)
     torch.manual_seed(s.seed)
 
@@ -265,6 +265,9 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
     else:
         model = ColorUNet(UNetConfig(base_channels=s.width, depth=s.depth, hint_injection=s.hint_injection))
     model = model.to(device).to(memory_format=torch.channels_last).train()
+    net = distributed.wrap(model, device)  # what the steps call; `model` is what is saved
+    if net is not model and isinstance(net.module, ColorUNet):
+        model = net.module  # SyncBatchNorm conversion made a new module
     ema = ColorUNet(model.config).to(device)
     ema.load_state_dict(model.state_dict())
     ema.eval().requires_grad_(False)
@@ -315,6 +318,8 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
 
     def save_checkpoint() -> Path:
         path = checkpoint_path(s)
+        if rank != 0:
+            return path
         tmp = path.with_suffix(".tmp")
         torch.save({
             "model": model.state_dict(), "ema": ema.state_dict(), "optimizer": optimizer.state_dict(),
@@ -333,23 +338,29 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
     # A fixed wall-clock budget (a session, a 10-minute GPU lease) ends like a finished run.
     deadline = time.monotonic() + s.time_limit_s if s.time_limit_s > 0 else math.inf
     try:
-        while state.step < s.steps and time.monotonic() < deadline:
+        while state.step < s.steps and not distributed.any_rank(time.monotonic() >= deadline, device):
             t0 = time.monotonic()
-            size = s.crop_sizes[int(torch.randint(len(s.crop_sizes), (1,), generator=gen))]
+            # Every random choice of a step comes from its step number (and each sample's from
+            # its place in the global batch): a resumed run, and every process of a
+            # distributed one, draws exactly what a single uninterrupted process would.
+            step_gen = torch.Generator().manual_seed(_seed(s.seed, state.step))
+            size = s.crop_sizes[int(torch.randint(len(s.crop_sizes), (1,), generator=step_gen))]
             # Keep the pixel count per step about constant across crop sizes.
             bsz = max(2, round(s.batch_size * (s.crop_sizes[0] / size) ** 2))
             if sampling is None:
-                idx = torch.randint(len(photos), (bsz,), generator=gen).tolist()
+                idx = torch.randint(len(photos), (bsz * world,), generator=step_gen).tolist()
             else:
-                idx = torch.multinomial(sampling, bsz, replacement=True, generator=gen).tolist()
-            batch = make_batch(photos, idx, size, gen, s.hint_share, s.ageing)
+                idx = torch.multinomial(sampling, bsz * world, replacement=True, generator=step_gen).tolist()
+            mine = range(rank * bsz, (rank + 1) * bsz)
+            gens = [torch.Generator().manual_seed(_seed(s.seed, state.step, slot)) for slot in mine]
+            batch = make_batch(photos, [idx[i] for i in mine], size, gens, s.hint_share, s.ageing)
             x = make_input(batch.L_in, batch.hint_ab, batch.hint_mask).to(device)
             x = x.contiguous(memory_format=torch.channels_last)
             lr = learning_rate(state.step, s)
             for group in optimizer.param_groups:
                 group["lr"] = lr
             with autocast:
-                logits = model(x)
+                logits = net(x)
             loss = colour_loss(logits.float(), batch.ab.to(device), bins, weights)
             if not torch.isfinite(loss):
                 raise FloatingPointError(f"the training loss became {float(loss)} at step {state.step}; "
@@ -365,11 +376,11 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
                     be.copy_(bm)
             state.step += 1
             state.elapsed += time.monotonic() - t0
-            window_images += bsz
+            window_images += bsz * world
             running.append(loss.item())
 
             val = None
-            if val_batches and (state.step % s.val_every == 0 or state.step == s.steps):
+            if rank == 0 and val_batches and (state.step % s.val_every == 0 or state.step == s.steps):
                 val = validate(ema, val_batches, bins, weights, device)
             saved_to = None
             if time.monotonic() - last_ckpt > s.checkpoint_minutes * 60:
@@ -409,6 +420,14 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
                 mean_loss = float(np.mean(running)) if running else None
                 state.history.append({"step": state.step, "elapsed": state.elapsed, "train_loss": mean_loss, **val})
             save_checkpoint()
+
+
+def _seed(*parts: int) -> int:
+    """A 63-bit seed from integers (settings seed, step, sample slot)."""
+    h = 0x9E3779B97F4A7C15
+    for p in parts:
+        h = (h ^ (int(p) + 0x632BE59BD9B4E019 + (h << 6) + (h >> 2))) & 0x7FFFFFFFFFFFFFFF
+    return h
 
 
 def _load_extended(model: ColorUNet, state: dict) -> set[str]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import os
 import signal
 import sys
 from pathlib import Path
 
+from engine import distributed
 from engine.train import TrainSettings, checkpoint_path, export_model, train
 
 
@@ -105,12 +108,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # nohup'd runs are stopped with SIGTERM: treat it like Ctrl-C so a checkpoint is written.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Under torchrun every process trains; rank 0 alone speaks, logs and exports.
+    lead = int(os.environ.get("RANK", "0")) == 0
     log_path = Path(args.out) / "log.jsonl"
     Path(args.out).mkdir(parents=True, exist_ok=True)
     reports = train(settings, resume=args.resume)
     try:
-        with open(log_path, "a") as log:
+        with open(log_path, "a") if lead else contextlib.nullcontext() as log:
             for r in reports:
+                if not lead:
+                    continue
                 if r.message:
                     print(r.message, flush=True)
                     continue
@@ -134,9 +141,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         reports.close()
-    dest = Path(args.export) if args.export else Path(args.out) / "model.safetensors"
-    export_model(checkpoint_path(settings), dest, name=args.name, description=args.description)
-    print(f"model written to {dest}")
+    if lead:
+        dest = Path(args.export) if args.export else Path(args.out) / "model.safetensors"
+        export_model(checkpoint_path(settings), dest, name=args.name, description=args.description)
+        print(f"model written to {dest}")
+    distributed.teardown()
     return 0
 
 

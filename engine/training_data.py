@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +12,22 @@ import torch.nn.functional as F
 from engine.ab_bins import nearest_bin
 from engine.color import rgb_to_lab
 from engine.old_prints import AgeingMix, age_lightness
+
+Generators = torch.Generator | Sequence[torch.Generator]
+
+
+def per_sample(gen: Generators, n: int) -> list[torch.Generator]:
+    """One generator per sample: either the same one n times, or one of its own each.
+
+    A generator of its own per sample (seeded from the step and the sample's place in the
+    global batch) lets any process build any sample alone, so a distributed run draws exactly
+    the samples a single process would.
+    """
+    if isinstance(gen, torch.Generator):
+        return [gen] * n
+    if len(gen) != n:
+        raise ValueError(f"{len(gen)} generators for {n} samples")
+    return list(gen)
 
 
 @dataclass
@@ -27,7 +44,7 @@ class Batch:
 
 
 def random_crops(photos: list[np.ndarray] | list[torch.Tensor], indices: list[int], size: int,
-                 gen: torch.Generator, min_area: float = 0.3) -> torch.Tensor:
+                 gen: Generators, min_area: float = 0.3) -> torch.Tensor:
     """Random-resized square crops with horizontal flips -> (B, 3, size, size) RGB in [0, 1].
 
     Photos are (H, W, 3) uint8 numpy arrays, or uint8 tensors already on a GPU (`--preload`),
@@ -35,7 +52,9 @@ def random_crops(photos: list[np.ndarray] | list[torch.Tensor], indices: list[in
     """
     device = photos[indices[0]].device if isinstance(photos[indices[0]], torch.Tensor) else torch.device("cpu")
     out = torch.empty(len(indices), 3, size, size, device=device)
+    gens = per_sample(gen, len(indices))
     for slot, idx in enumerate(indices):
+        gen = gens[slot]
         img = photos[idx]
         h, w = img.shape[:2]
         area = h * w * float(torch.empty(1).uniform_(min_area, 1.0, generator=gen))
@@ -56,7 +75,7 @@ def random_crops(photos: list[np.ndarray] | list[torch.Tensor], indices: list[in
     return out.clamp_(0, 1)
 
 
-def simulate_hints(ab: torch.Tensor, gen: torch.Generator, *, p_none: float = 0.5,
+def simulate_hints(ab: torch.Tensor, gen: Generators, *, p_none: float = 0.5,
                    p_geometric: float = 0.125, max_hints: int = 24) -> tuple[torch.Tensor, torch.Tensor]:
     """Reveal the true ab in a few small patches, as a user clicking colours would.
 
@@ -67,7 +86,9 @@ def simulate_hints(ab: torch.Tensor, gen: torch.Generator, *, p_none: float = 0.
     b, _, h, w = ab.shape
     hint_ab = torch.zeros_like(ab)
     mask = torch.zeros(b, 1, h, w, device=ab.device)
+    gens = per_sample(gen, b)
     for i in range(b):
+        gen = gens[i]
         if float(torch.rand(1, generator=gen)) < p_none:
             continue
         u = max(float(torch.rand(1, generator=gen)), 1e-9)
@@ -83,7 +104,7 @@ def simulate_hints(ab: torch.Tensor, gen: torch.Generator, *, p_none: float = 0.
     return hint_ab, mask
 
 
-def make_batch(photos: list[np.ndarray], indices: list[int], size: int, gen: torch.Generator,
+def make_batch(photos: list[np.ndarray], indices: list[int], size: int, gen: Generators,
                hint_share: float = 0.5, ageing: float = 0.0) -> Batch:
     """`ageing`: share of samples whose input lightness is degraded like an old print."""
     lab = rgb_to_lab(random_crops(photos, indices, size, gen))
