@@ -64,6 +64,7 @@ from engine.model_manager import name_taken, validate_name
 from engine.photo_folder import FolderScan, scan_folder
 from engine.weights import MODEL_SUFFIX, ModelError, read_model_info
 
+COMPARE = "compare"     # the preview list's "before and after" entry
 MIN_PHOTOS = 2          # fewer cannot be split into training and held-out photos
 FEW_PHOTOS = 100        # below this, warn that results will be modest
 ESTIMATE_DELAY_MS = 900
@@ -137,14 +138,19 @@ class MessageBar(QFrame):
 
 
 class PreviewView(QWidget):
-    """Held-out photos as rows of: greyscale input | current output | original."""
+    """Held-out photos as rows of: greyscale input | current output | original.
+
+    Or, after training, as rows of greyscale | before | after | original (`set_comparison`).
+    """
 
     HEADERS = ("Greyscale input", "Model now", "Original")
+    COMPARE_HEADERS = ("Greyscale input", "Before", "After", "Original")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._pixmap: QPixmap | None = None
         self._columns = 1
+        self._headers: tuple[str, ...] = self.HEADERS
         self.setMinimumHeight(120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("Preview of held-out photos")
@@ -154,8 +160,33 @@ class PreviewView(QWidget):
         pm = QPixmap(path) if path else QPixmap()
         self._pixmap = None if pm.isNull() else pm
         self._columns = max(1, columns)
+        self._headers = self.HEADERS
         self.update()
 
+    def set_comparison(self, before: str, after: str, columns: int = 1) -> bool:
+        """Each held-out photo as greyscale | before | after | original, from two preview images."""
+        a, b = QPixmap(before), QPixmap(after)
+        if a.isNull() or b.isNull() or a.size() != b.size():
+            return False
+        strips_a, strips_b = _strips(a, columns), _strips(b, columns)
+        if not strips_a:
+            return False
+        side = strips_a[0].height()
+        gap = PREVIEW_GAP
+        canvas = QPixmap(4 * side, len(strips_a) * (side + gap) - gap)
+        canvas.fill(QColor("white"))
+        p = QPainter(canvas)
+        for row, (sa, sb) in enumerate(zip(strips_a, strips_b)):
+            y = row * (side + gap)
+            p.drawPixmap(0, y, sa, 0, 0, 2 * side, side)               # greyscale, before
+            p.drawPixmap(2 * side, y, sb, side, 0, 2 * side, side)     # after, original
+        p.end()
+        self._pixmap, self._columns, self._headers = canvas, 1, self.COMPARE_HEADERS
+        self.update()
+        return True
+
+    def is_comparison(self) -> bool:
+        return self._headers == self.COMPARE_HEADERS and self._pixmap is not None
     def has_image(self) -> bool:
         return self._pixmap is not None
 
@@ -182,13 +213,66 @@ class PreviewView(QWidget):
         p.drawPixmap(target, self._pixmap, QRectF(self._pixmap.rect()))
         p.setPen(pal.color(QPalette.ColorRole.WindowText))
         group = size.width() / self._columns
-        third = group / 3
+        part = group / len(self._headers)
         for c in range(self._columns):
-            for i, text in enumerate(self.HEADERS):
-                rect = QRectF(x + c * group + i * third, 0, third, head)
+            for i, text in enumerate(self._headers):
+                rect = QRectF(x + c * group + i * part, 0, part, head)
                 p.drawText(rect, Qt.AlignmentFlag.AlignCenter,
-                           fm.elidedText(text, Qt.TextElideMode.ElideRight, int(third)))
+                           fm.elidedText(text, Qt.TextElideMode.ElideRight, int(part)))
         p.end()
+
+
+PREVIEW_GAP = 6   # engine.finetune._save_preview puts this many white pixels between strips
+
+
+def _strips(picture: QPixmap, columns: int) -> list[QPixmap]:
+    """Cut a preview picture (strips of 3 squares, `columns` side by side) back into its strips."""
+    columns = max(1, columns)
+    side = (picture.width() - PREVIEW_GAP * (columns - 1)) // (3 * columns)
+    if side <= 0:
+        return []
+    rows = (picture.height() + PREVIEW_GAP) // (side + PREVIEW_GAP)
+    out = []
+    for r in range(rows):
+        for c in range(columns):
+            strip = picture.copy(c * (3 * side + PREVIEW_GAP), r * (side + PREVIEW_GAP), 3 * side, side)
+            image = strip.toImage()
+            if image.pixelColor(side // 2, side // 2) == QColor("white") and \
+                    image.pixelColor(side + side // 2, side // 2) == QColor("white"):
+                continue   # an empty cell of the last row
+            out.append(strip)
+    return out
+
+
+def plain_message(text: str) -> str:
+    """The training loop's messages for people (it reports raw metrics like `loss 2.18 psnr 26.2`)."""
+    if text.startswith("validation before training"):
+        return "Measured how well the starting model colours the held-out photos; training starts now."
+    if text.startswith("checkpoint extended"):
+        return "The starting model gained the colour-hint layers; they are trained from scratch."
+    if text == "checkpoint written":
+        return "Progress saved."
+    return text
+
+
+def describe_comparison(comparison: dict | None, base_name: str = "the model you started from") -> tuple[str, str]:
+    """(plain words, kind) for how fine-tuning changed the held-out photos' colours."""
+    if not comparison:
+        return "", "success"
+    n = comparison.get("photos")
+    photos = f"the {n} held-out photo{'s' if n != 1 else ''}" if n else "the held-out photos"
+    numbers = f"{comparison['before']:.2f} → {comparison['after']:.2f} dB"
+    change = abs(comparison["change"])
+    if comparison["verdict"] == "worse":
+        return (f"<b>Colours got worse on your own photos.</b> On {photos}, which training never saw, the new "
+                f"model's colours are further from the real ones than those of {base_name} ({numbers}). "
+                f"Colorizer keeps using {base_name}; the new model was not added to your models.", "warning")
+    if comparison["verdict"] == "same":
+        return (f"Colours stayed about the same on your own photos: on {photos}, which training never saw, the "
+                f"new model is as close to the real colours as {base_name} ({numbers}).", "success")
+    return (f"<b>Colours got better on your own photos.</b> On {photos}, which training never saw, the new "
+            f"model's colours are {change:.1f} dB closer to the real ones than those of {base_name} "
+            f"({numbers}).", "success")
 
 
 class FineTuneTab(QWidget):
@@ -213,6 +297,7 @@ class FineTuneTab(QWidget):
         self._scanning = False
         self._session: Session | None = None
         self._name_edited = False
+        self._saved_name: str | None = None   # the model this tab saved last (its name is taken now)
         self._estimates: dict[str, dict] = {}
         self._estimate_key: str | None = None
         self._val: list[dict] = []
@@ -846,18 +931,29 @@ class FineTuneTab(QWidget):
         self._val.append(ev)
         self.plot.append("val", ev["step"], ev.get("loss"))
         first, last = self._val[0], self._val[-1]
-        n = self._session.settings.get("val_share", 0) if self._session else 0
-        text = f"Held-out photos ({n:.0%} of the folder, never trained on): loss {first['loss']:.3f}"
-        if len(self._val) > 1:
-            text += f" → {last['loss']:.3f}"
-        if first.get("psnr") is not None:
-            text += f"  ·  PSNR {first['psnr']:.2f}"
-            if len(self._val) > 1:
-                text += f" → {last['psnr']:.2f}"
-            text += " dB"
+        share = self._session.settings.get("val_share", 0) if self._session else 0
+        where = f"Held-out photos ({share:.0%} of the folder, never trained on)"
+        if first.get("psnr") is None or last.get("psnr") is None:
+            self.metrics_label.setText(f"{where}: measured.")
+        elif len(self._val) == 1 or last is first:
+            self.metrics_label.setText(f"{where}: measured with the starting model; later measurements say "
+                                       "whether the colours get closer to the real ones.")
+        else:
+            change = last["psnr"] - first["psnr"]
+            if abs(change) < finetune.SAME_DB:
+                words = "about as close to the real colours as before training"
+            elif change > 0:
+                words = f"colours {change:.1f} dB closer to the real ones than before training"
+            else:
+                words = f"colours {-change:.1f} dB further from the real ones than before training (worse)"
+            self.metrics_label.setText(f"{where}, at step {last['step']:,}: {words}.")
+        # The numbers stay available for those who want them.
+        tip = f"loss {first['loss']:.3f} → {last['loss']:.3f}"
+        if first.get("psnr") is not None and last.get("psnr") is not None:
+            tip += f"\nPSNR {first['psnr']:.2f} → {last['psnr']:.2f} dB"
             if first.get("psnr_grey") is not None:
-                text += f" (grey photo: {first['psnr_grey']:.2f} dB)"
-        self.metrics_label.setText(text)
+                tip += f" (the photos left grey: {first['psnr_grey']:.2f} dB)"
+        self.metrics_label.setToolTip(tip)
 
     def _add_preview(self, step: int, path: str, columns: int = 1) -> None:
         label = "before training" if step == 0 else f"step {step:,}"
@@ -935,7 +1031,12 @@ class FineTuneTab(QWidget):
 
     def _on_name_changed(self, _text: str) -> None:
         problem = self._name_problem() if self.name_edit.text() else ""
+        just_saved = bool(problem) and self.name_edit.text().strip().lower() == (self._saved_name or "").lower()
+        if just_saved:
+            # Not an error: it is the model this tab just saved (issue 13 showed it in red).
+            problem = f"Saved as “{self._saved_name}”. To train another model, give it a new name."
         self.name_problem.setText(problem)
+        self.name_problem.setStyleSheet("color: palette(placeholder-text);" if just_saved else "color: #c62828;")
         self.name_problem.setVisible(bool(problem) and self._state not in _ACTIVE)
         self._update_controls()
 
@@ -1013,7 +1114,7 @@ class FineTuneTab(QWidget):
             self._last_step = step
         if kind == "message":
             text = ev.get("text", "")
-            self.status_label.setText(text.splitlines()[-1] if text else " ")
+            self.status_label.setText(plain_message(text.splitlines()[-1]) if text else " ")
             self.status_label.setToolTip(text)
         elif kind == "progress":
             if self._state == STARTING:
@@ -1060,7 +1161,11 @@ class FineTuneTab(QWidget):
             self._set_state(FINISHED)
             self._update_title()
             self.eta_label.setText("Finished.")
-            self.status_label.setText(f"Saved to {ev.get('path')}")
+            if self._session is not None and self._session.held_back:
+                self.status_label.setText("Not added to your models: it colours the held-out photos worse than "
+                                          "the model it started from.")
+            else:
+                self.status_label.setText(f"Saved to {ev.get('path')}")
         elif kind == "discarded":
             self._session = None
             self._reset_run_view()
@@ -1072,18 +1177,73 @@ class FineTuneTab(QWidget):
     def _on_model_saved(self, ev: dict) -> None:
         path = ev["path"]
         name = Path(path).stem
-        summary = ""
-        if len(self._val) >= 2:
-            a, b = self._val[0], self._val[-1]
-            summary = (f" On the held-out photos the loss went from {a['loss']:.3f} to {b['loss']:.3f}"
-                       + (f" and PSNR from {a['psnr']:.2f} to {b['psnr']:.2f} dB." if a.get("psnr") else "."))
+        comparison = ev.get("comparison")
+        verdict, kind = describe_comparison(comparison, self._base_name())
         how = "The finished model" if ev.get("final") else f"The model as trained so far (step {ev['step']:,})"
-        self.banner.show_message(
-            f"{how} was saved as “{name}”. It is now in the Colorize tab's model list and in "
-            f"<code>colorize --list-models</code>.{summary}", "success",
-            [("Manage models…", self.show_model_manager)])
+        compared = self._show_before_after()
+        actions = [("Compare before and after", self._show_before_after)] if compared else []
+        if ev.get("kept", True):
+            self._saved_name = name
+            text = (f"{how} was saved as “{name}”. It is now in the Colorize tab's model list and in "
+                    "<code>colorize --list-models</code>.")
+            self.banner.show_message(f"{verdict} {text}".strip(), kind,
+                                     actions + [("Manage models…", self.show_model_manager)])
+            self.refresh_models()
+            self.model_saved.emit(path)
+        else:
+            self.banner.show_message(verdict, kind, actions + [("Keep it anyway", self.keep_anyway),
+                                                               ("Discard it", self.discard_held_back)])
+        self._on_name_changed(self.name_edit.text())
+
+    def keep_anyway(self) -> Path | None:
+        """Add the held-back (worse) model to the user's models after all."""
+        self._reload_session()
+        if self._session is None or not self._session.held_back:
+            return None
+        try:
+            dest = finetune.keep_held_back(self._session)
+        except (OSError, ModelError) as exc:
+            self.banner.show_message(f"The model could not be kept: {exc}.", "error")
+            return None
+        self._saved_name = dest.stem
+        self.banner.show_message(f"Kept “{dest.stem}” although it colours your held-out photos worse; it is now in "
+                                 "the Colorize tab's model list.", "info",
+                                 [("Manage models…", self.show_model_manager)])
         self.refresh_models()
-        self.model_saved.emit(path)
+        self.model_saved.emit(str(dest))
+        self._on_name_changed(self.name_edit.text())
+        return dest
+
+    def discard_held_back(self) -> None:
+        """Delete the held-back (worse) model; the model you started from stays in use."""
+        self._reload_session()
+        if self._session is not None and self._session.held_back:
+            Path(self._session.held_back).unlink(missing_ok=True)
+            self._session.held_back = None
+            self._session.save()
+        self.banner.show_message("The new model was discarded; nothing changed in your models.", "info")
+
+    def _base_name(self) -> str:
+        text = self.base_combo.currentText()
+        return f"“{text.rsplit(' (', 1)[0]}”" if text else "the model you started from"
+
+    def _show_before_after(self) -> bool:
+        """Show the first (before training) and newest previews side by side, photo by photo."""
+        n = self.preview_combo.count()
+        rows = [r for r in range(n) if self.preview_combo.itemData(r) != COMPARE]
+        if len(rows) < 2 or self.preview_combo.itemText(rows[0]) != "before training":
+            return False
+        first, last = rows[0], rows[-1]
+        columns = self.preview_combo.itemData(last, Qt.ItemDataRole.UserRole + 1) or 1
+        if not self.preview.set_comparison(self.preview_combo.itemData(first), self.preview_combo.itemData(last),
+                                           columns):
+            return False
+        row = self.preview_combo.findData(COMPARE)
+        if row < 0:
+            self.preview_combo.addItem("before and after", COMPARE)
+            row = self.preview_combo.count() - 1
+        self.preview_combo.setCurrentIndex(row)
+        return True
 
     def _on_training_error(self, ev: dict) -> None:
         self._reload_session()
@@ -1141,6 +1301,9 @@ class FineTuneTab(QWidget):
                 pass
 
     def _on_preview_combo_activated(self, row: int) -> None:
+        if self.preview_combo.itemData(row) == COMPARE:
+            self._show_before_after()
+            return
         self.preview.set_image(self.preview_combo.itemData(row),
                                self.preview_combo.itemData(row, Qt.ItemDataRole.UserRole + 1) or 1)
 

@@ -35,6 +35,8 @@ from engine.weights import MODEL_SUFFIX, ModelError, check_model_file, read_mode
 SESSION_FILE = "session.json"
 LOG_FILE = "log.jsonl"
 PREVIEW_DIR = "previews"
+HELD_BACK_DIR = "held-back"   # a fine-tuned model that did worse than its base waits here
+SAME_DB = 0.1                 # held-out PSNR changes smaller than this are "about the same"
 
 # Commands a front end sends to a running session.
 PAUSE, RESUME, STOP, SAVE, DISCARD = "pause", "resume", "stop", "save", "discard"
@@ -222,6 +224,8 @@ class Session:
     model_path: str | None = None
     message: str = ""
     created: float = field(default_factory=time.time)
+    comparison: dict | None = None   # held-out photos before and after (see `compare_held_out`)
+    held_back: str | None = None     # the saved model's file when it was worse and not kept
 
     @property
     def checkpoint(self) -> Path:
@@ -445,7 +449,8 @@ def run_session(session: Session, *, resume: bool, next_command: Callable[[bool]
     session.status = "finished"
     session.step = settings.steps
     session.save()
-    yield emit({"event": "saved", "path": str(path), "step": settings.steps, "final": True}, log=True)
+    yield emit({"event": "saved", "path": str(path), "step": settings.steps, "final": True,
+                "kept": session.held_back is None, "comparison": session.comparison}, log=True)
     session.checkpoint.unlink(missing_ok=True)
     yield emit({"event": "finished", "step": settings.steps, "path": str(path)})
 
@@ -460,8 +465,39 @@ def _after_stop(session: Session, command: str, emit) -> Iterator[dict]:
     session.save()
     if command == SAVE and session.checkpoint.is_file():
         path = _export(session)
-        yield emit({"event": "saved", "path": str(path), "step": session.step, "final": False}, log=True)
+        yield emit({"event": "saved", "path": str(path), "step": session.step, "final": False,
+                    "kept": session.held_back is None, "comparison": session.comparison}, log=True)
     yield emit({"event": "stopped", "step": session.step, "resumable": session.resumable})
+
+
+def compare_held_out(history: list[dict]) -> dict | None:
+    """How the model did on the held-out photos after training compared with before it.
+
+    {"before", "after", "grey" (PSNR in dB), "change" (after - before), "verdict"}: "better",
+    "same" (within SAME_DB) or "worse". None without two validations to compare.
+    """
+    measured = [h for h in history or [] if h.get("psnr") is not None]
+    if len(measured) < 2 or measured[0].get("step") != 0:
+        return None
+    before, after = measured[0], measured[-1]
+    change = float(after["psnr"]) - float(before["psnr"])
+    verdict = "better" if change >= SAME_DB else "worse" if change <= -SAME_DB else "same"
+    return {"before": float(before["psnr"]), "after": float(after["psnr"]), "grey": before.get("psnr_grey"),
+            "change": change, "verdict": verdict, "step": int(after.get("step", 0)),
+            "photos": None}
+
+
+def keep_held_back(session: Session) -> Path:
+    """Keep a held-back (worse) model after all: move it into the user models folder."""
+    if not session.held_back or not Path(session.held_back).is_file():
+        raise ModelError("there is no held-back model to keep")
+    name = _unique_in(Path(session.models_dir), session.name)
+    dest = Path(session.models_dir) / f"{name}{MODEL_SUFFIX}"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(session.held_back, dest)
+    session.model_path, session.held_back = str(dest), None
+    session.save()
+    return dest
 
 
 def _checkpoint_step(session: Session) -> int:
@@ -471,14 +507,27 @@ def _checkpoint_step(session: Session) -> int:
 
 
 def _export(session: Session) -> Path:
-    """Write the session's model into the user models folder (again, under the same name)."""
-    if session.model_path and Path(session.model_path).parent == Path(session.models_dir):
+    """Write the session's model into the user models folder (again, under the same name).
+
+    Unless it colours the held-out photos worse than the model it started from: then the
+    better of the two, the base, stays the one in use, and the new model waits in the
+    session's held-back folder until the user keeps it anyway (`keep_held_back`).
+    """
+    ckpt = read_checkpoint(session.checkpoint)
+    history = ckpt.get("history") or []
+    comparison = compare_held_out(history)
+    if comparison is not None:
+        comparison["photos"] = (ckpt.get("data") or {}).get("val_photos")
+    session.comparison = comparison
+    if comparison is not None and comparison["verdict"] == "worse":
+        folder = session.dir / HELD_BACK_DIR
+        folder.mkdir(exist_ok=True)
+        dest = folder / f"{session.name}{MODEL_SUFFIX}"
+    elif session.model_path and Path(session.model_path).parent == Path(session.models_dir):
         dest = Path(session.model_path)
     else:
         name = _unique_in(Path(session.models_dir), session.name)
         dest = Path(session.models_dir) / f"{name}{MODEL_SUFFIX}"
-    ckpt = read_checkpoint(session.checkpoint)
-    history = ckpt.get("history") or []
     data = ckpt.get("data") or {}
     base = Path(session.options.get("base_model", ""))
     try:
@@ -495,7 +544,10 @@ def _export(session: Session) -> Path:
         training_extra={"fine_tuned": True, "base_model_file": base.name, "folder": folder_name,
                         "preset": session.options.get("preset"), "total_steps": session.total_steps},
     )
-    session.model_path = str(dest)
+    if dest.parent == Path(session.models_dir):
+        session.model_path, session.held_back = str(dest), None
+    else:
+        session.held_back = str(dest)
     session.save()
     return dest
 
