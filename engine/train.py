@@ -451,8 +451,16 @@ def _plain(d: dict) -> dict:
 
 def export_model(checkpoint: Path, dest: Path, *, name: str | None = None, description: str | None = None,
                  metrics: dict | None = None, licence: str = "", temperature: float = DEFAULT_TEMPERATURE,
-                 training_extra: dict | None = None) -> ModelInfo:
-    """Turn a training checkpoint's averaged (EMA) weights into a shareable model file."""
+                 training_extra: dict | None = None, prior_correction: float = 0.0) -> ModelInfo:
+    """Turn a training checkpoint's averaged (EMA) weights into a shareable model file.
+
+    `prior_correction` (0..1) takes back that share of the class rebalancing at decoding time.
+    The rebalanced loss trains the network to over-predict rare colours in proportion to
+    their loss weight w (that is what keeps it from sepia); subtracting lambda * log w from the
+    head's bias divides that boost back out (logit adjustment, Menon et al. 2021), so unsure
+    pixels drift towards the colours photos really have instead of purple. It lives in the
+    weights, so every decoder, hint path and older app reads the corrected model unchanged.
+    """
     ckpt = read_checkpoint(Path(checkpoint))
     s = TrainSettings.from_dict(ckpt["settings"])
     base = ModelInfo.from_metadata(ckpt["base_info"]) if ckpt.get("base_info") else None
@@ -460,6 +468,12 @@ def export_model(checkpoint: Path, dest: Path, *, name: str | None = None, descr
                                                  hint_injection=s.hint_injection).resolved()
     model = ColorUNet(config)
     _load_extended(model, ckpt["ema"])
+    if prior_correction:
+        log_w = rebalancing_weights(ckpt["prior"], model.bins, mix=s.rebalance_mix).log()
+        with torch.no_grad():
+            model.head[-1].bias -= prior_correction * log_w.to(model.head[-1].bias)
+        training_extra = {**(training_extra or {}), "prior_correction": prior_correction,
+                          "rebalance_mix": s.rebalance_mix}
     history = ckpt["history"]
     info = ModelInfo(
         name=name or s.name,

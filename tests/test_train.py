@@ -198,3 +198,24 @@ def test_time_limit_ends_the_run_like_a_finished_one(photo_folder, tmp_path, cap
     assert 0 < steps < 100000
     model, info = load_model(out / "model.safetensors")
     assert info.training["steps"] == steps
+
+
+def test_prior_correction_divides_the_rebalancing_boost_out_of_the_exported_model(photo_folder, tmp_path):
+    out = tmp_path / "run"
+    for _ in train(tiny_settings(photo_folder, out, steps=4, rebalance_mix=0.5)):
+        pass
+    export_model(checkpoint_path(tiny_settings(photo_folder, out)), tmp_path / "a.safetensors")
+    plain, _ = load_model(tmp_path / "a.safetensors")
+    info = export_model(checkpoint_path(tiny_settings(photo_folder, out)), tmp_path / "b.safetensors",
+                        prior_correction=1.0)
+    corrected, _ = load_model(tmp_path / "b.safetensors")
+    assert info.training["prior_correction"] == 1.0
+    ckpt = read_checkpoint(checkpoint_path(tiny_settings(photo_folder, out)))
+    log_w = rebalancing_weights(ckpt["prior"], plain.bins, mix=0.5).log()
+    x = torch.randn(2, 4, 64, 64)
+    with torch.no_grad():
+        shift = corrected.eval()(x) - plain.eval()(x)
+    # float16 storage rounds the bias a little; the shift is -log w for every pixel
+    assert torch.allclose(shift, -log_w.view(1, -1, 1, 1).expand_as(shift), atol=2e-2)
+    # Rare (boosted) colours lose probability, common ones gain it.
+    assert log_w.argmax() != log_w.argmin()
