@@ -18,6 +18,7 @@ them again. Plain bytes in and out: `engine.photo_io` reads and writes the files
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 import xml.etree.ElementTree as ET
@@ -133,6 +134,8 @@ def labelled_xmp(xmp: bytes | None, label: OutputLabel, source_name: str | None,
     size) the source's own XMP is left out, with a note, rather than failing the save.
     """
     notes = notes if notes is not None else []
+    if source_name is not None:  # a non-UTF-8 file name (surrogate escapes) cannot go into XML as it is
+        source_name = os.fsencode(source_name).decode("utf-8", "replace")
     meta, rdf = _rdf_of(xmp, notes)
     source_ids: dict[str, str] = {}
     for description in rdf.findall(_q("rdf", "Description")):
