@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,9 @@ from engine.hint_suggestions import reference_palette, with_lightness
 from engine.hints import Hint, HintError, load_hints, save_hints
 
 DEFAULT_HINT_COLOR = "#b5651d"
+# Below this photo lightness (0-100) the chooser shows its colours this bright: in a dark spot
+# every colour at the photo's own lightness is a near-black (issue 13: "six near-blacks").
+SHOW_MIN_LIGHTNESS = 30.0
 
 
 class HintController(QObject):
@@ -58,6 +62,10 @@ class HintController(QObject):
         self.overlay.remove, self.overlay.edit = self.remove_hint, self.edit_hint
         self.reference_colors: list[str] = []
         self.last_latency: float | None = None
+        # While the chooser is open: (item, index being recoloured or None for a new hint, x, y,
+        # the hints before it opened), so the photo can preview each colour the user tries.
+        self._choosing: tuple | None = None
+        self._dark_spot = False
         # Replaceable in tests: (initial, lightness, suggestions, recent, reference) -> colour or None
         self.choose_color = self._choose_color_dialog
         self._build_actions()
@@ -190,9 +198,15 @@ class HintController(QObject):
                 prediction = self.worker.latest(item.id)
             session = self.worker.session(item.id)
             if prediction is not None and session is not None:
-                suggestions = session.suggestions(prediction, x, y)
-                return suggestions[0], session.lightness_at(x, y), suggestions
+                L = session.lightness_at(x, y)
+                self._dark_spot = L < SHOW_MIN_LIGHTNESS
+                shown = max(L, SHOW_MIN_LIGHTNESS)
+                suggestions = session.suggestions(prediction, x, y,
+                                                  lightness=shown if self._dark_spot else None)
+                return suggestions[0], shown, suggestions
         L = self._photo_lightness(item, x, y)
+        self._dark_spot = L < SHOW_MIN_LIGHTNESS
+        L = max(L, SHOW_MIN_LIGHTNESS)
         return with_lightness(DEFAULT_HINT_COLOR, L), L, []
 
     def place_hint(self, x: float, y: float, color: str | None = None) -> int | None:
@@ -201,7 +215,14 @@ class HintController(QObject):
             return None
         if color is None:
             initial, L, suggestions = self._suggest(item, x, y)
-            color = self.choose_color(initial, L, suggestions, self.store.recent_colors, self.reference_colors)
+            self._choosing = (item, None, float(x), float(y), list(item.hints))
+            color = None
+            try:
+                color = self.choose_color(initial, L, suggestions, self.store.recent_colors, self.reference_colors)
+            finally:
+                tried = self._end_choosing()
+                if tried and not color:
+                    self._on_hints_changed(item)   # back to the colours without the tried one
             if not color:
                 return None
         index = self.store.add(item, Hint(float(x), float(y), color.lower()))
@@ -215,8 +236,15 @@ class HintController(QObject):
         hint = item.hints[index]
         if color is None:
             _, L, suggestions = self._suggest(item, hint.x, hint.y)
-            color = self.choose_color(with_lightness(hint.color, L), L, suggestions, self.store.recent_colors,
-                                      self.reference_colors)
+            self._choosing = (item, index, hint.x, hint.y, list(item.hints))
+            color = None
+            try:
+                color = self.choose_color(with_lightness(hint.color, L), L, suggestions, self.store.recent_colors,
+                                          self.reference_colors)
+            finally:
+                tried = self._end_choosing()
+                if tried and not color:
+                    self._on_hints_changed(item)
             if not color:
                 return
         self.store.recolor(item, index, color)
@@ -250,8 +278,43 @@ class HintController(QObject):
 
     def _choose_color_dialog(self, initial: str, lightness: float, suggestions: list[str], recent: list[str],
                              reference: list[str]) -> str | None:
-        dialog = HintColorDialog(initial, lightness, suggestions, recent, reference, self.tab)
+        dialog = HintColorDialog(initial, lightness, suggestions, recent, reference, self.tab, dark=self._dark_spot)
+        dialog.color_changed.connect(self.preview_choice)
+        if self._choosing is not None:   # beside the clicked point, never over it
+            _, _, x, y, _ = self._choosing
+            view = self.tab.viewer
+            point = view.mapToGlobal(viewer_point(view, x, y).toPoint())
+            screen = view.screen().availableGeometry() if view.screen() is not None else None
+            if screen is not None:
+                dialog.place_beside(point, screen)
         return dialog.chosen() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def preview_choice(self, color: str) -> None:
+        """Show the photo with `color` at the point being chosen for, before it is chosen (no undo step)."""
+        if self._choosing is None:
+            return
+        item, index, x, y, before = self._choosing
+        hints = list(before)
+        if index is None:
+            hints.append(Hint(x, y, color.lower()))
+        elif 0 <= index < len(hints):
+            hints[index] = replace(hints[index], color=color.lower())
+        item.hints = hints
+        if self.tab.controller.model_ready:
+            self._request(item)   # newest wins: a fast slider drag costs one prediction at a time
+        self.tab.viewer.update()
+
+    def _end_choosing(self) -> bool:
+        """Put the hints back as they were before the chooser opened, so that the choice is then
+        recorded as one undoable edit. True when a tried colour was taken back."""
+        if self._choosing is None:
+            return False
+        item, _, _, _, before = self._choosing
+        self._choosing = None
+        if item.hints == before:
+            return False
+        item.hints = list(before)
+        return True
 
     # --- re-colorizing -----------------------------------------------------------------------------------
 

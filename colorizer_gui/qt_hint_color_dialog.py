@@ -44,10 +44,19 @@ class Swatch(QToolButton):
 
 
 class HintColorDialog(QDialog):
-    """Modal chooser. `chosen()` is the colour (#rrggbb) once accepted."""
+    """Modal chooser. `chosen()` is the colour (#rrggbb) once accepted.
+
+    Signals
+    -------
+    color_changed(str color)
+        the user picked a swatch or moved Hue/Saturation (the photo previews it live).
+    """
+
+    color_changed = Signal(str)
 
     def __init__(self, initial: str, lightness: float, suggestions: list[str], recent: list[str],
-                 reference: list[str] | None = None, parent: QWidget | None = None) -> None:
+                 reference: list[str] | None = None, parent: QWidget | None = None, *,
+                 dark: bool = False) -> None:
         super().__init__(parent)
         self.setWindowTitle("Hint colour")
         self.lightness = float(lightness)
@@ -91,7 +100,10 @@ class HintColorDialog(QDialog):
         form.addRow("Hue", self.hue)
         form.addRow("Saturation", self.sat)
         layout.addLayout(form)
-        note = QLabel("Brightness comes from the photo; choose the hue and how colourful it is.")
+        note = QLabel("This spot of the photo is dark: the colours are shown brighter so you can tell them "
+                      "apart; the photo keeps its own brightness." if dark else
+                      "Brightness comes from the photo; choose the hue and how colourful it is. The photo "
+                      "shows your choice as you go.")
         note.setStyleSheet("color: palette(placeholder-text);")
         note.setWordWrap(True)
         layout.addWidget(note)
@@ -106,6 +118,23 @@ class HintColorDialog(QDialog):
 
     def chosen(self) -> str:
         return self._color
+
+    def place_beside(self, point, screen_rect) -> None:
+        """Move next to `point` (global), never over it: right of it, else left, else above/below."""
+        self.adjustSize()
+        w, h, gap = self.width(), self.height(), 36
+        frame = self.frameGeometry()
+        fw, fh = max(w, frame.width()), max(h, frame.height())
+        y = min(max(screen_rect.top(), point.y() - fh // 2), screen_rect.bottom() - fh)
+        if point.x() + gap + fw <= screen_rect.right():
+            self.move(point.x() + gap, y)
+        elif point.x() - gap - fw >= screen_rect.left():
+            self.move(point.x() - gap - fw, y)
+        else:
+            x = min(max(screen_rect.left(), point.x() - fw // 2), screen_rect.right() - fw)
+            below = point.y() + gap
+            self.move(x, below if below + fh <= screen_rect.bottom() else max(screen_rect.top(),
+                                                                              point.y() - gap - fh))
 
     def set_color(self, color: str) -> None:
         a, b = hex_ab(color)
@@ -123,6 +152,9 @@ class HintColorDialog(QDialog):
         self._show(lab_hex(self.lightness, c * math.cos(h), c * math.sin(h)))
 
     def _show(self, color: str) -> None:
+        changed = color != self._color
         self._color = color
+        if changed:
+            self.color_changed.emit(color)
         self.preview.setStyleSheet(f"background: {color};")
         self.caption.setText(f"<b>{color}</b><br>as it will look at this point of the photo")

@@ -74,14 +74,21 @@ class HintSession:
         ab = prediction.chroma.ab[:, row, col]
         return lab_hex(self.lightness_at(x, y), float(ab[0]), float(ab[1]))
 
-    def suggestions(self, prediction: Prediction, x: float, y: float, k: int = 6) -> list[str]:
-        """The current colour at (x, y), then the most probable distinct alternatives."""
+    def suggestions(self, prediction: Prediction, x: float, y: float, k: int = 6,
+                    lightness: float | None = None) -> list[str]:
+        """The current colour at (x, y), then the most probable distinct alternatives.
+
+        Drawn at the photo's lightness there, or at `lightness`: in a dark spot the sRGB gamut is
+        so small that every colour comes out nearly black, so a chooser may ask for brighter ones.
+        """
         row, col = self.cell(x, y, tuple(prediction.probs.shape[-2:]))
-        L = self.lightness_at(x, y)
+        L = self.lightness_at(x, y) if lightness is None else float(lightness)
         current = prediction.chroma.ab[:, row, col]
         modes = distinct_modes(prediction.probs[:, row, col], self.colorizer.net.bins, k,
                                exclude=[(float(current[0]), float(current[1]))])
-        colours = [self.color_at(prediction, x, y)] + [lab_hex(L, a, b) for a, b in modes]
+        first = self.color_at(prediction, x, y) if lightness is None else lab_hex(L, float(current[0]),
+                                                                                  float(current[1]))
+        colours = [first] + [lab_hex(L, a, b) for a, b in modes]
         return list(dict.fromkeys(colours))[:k]
 
 
