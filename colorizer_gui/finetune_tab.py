@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from colorizer_gui import icons
+from colorizer_gui.dialogs import remember_folder, start_folder
 from colorizer_gui.finetune_process import WorkerProcess
 from colorizer_gui.qt_model_manager import ModelManagerDialog
 from colorizer_gui.qt_plot import QLinePlot
@@ -76,6 +77,10 @@ SHARING_NOTE = ("Training runs in a separate process at low priority, so the app
 IDLE, STARTING, RUNNING, PAUSING, PAUSED, STOPPING, STOPPED, FINISHED, FAILED = (
     "idle", "starting", "running", "pausing", "paused", "stopping", "stopped", "finished", "failed")
 _ACTIVE = (STARTING, RUNNING, PAUSING, PAUSED, STOPPING)
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _muted(label: QLabel) -> None:
@@ -294,6 +299,7 @@ class FineTuneTab(QWidget):
         self._state = IDLE
         self._scan: FolderScan | None = None
         self._scan_request = 0
+        self._scan_folder: str | None = None
         self._scanning = False
         self._session: Session | None = None
         self._name_edited = False
@@ -339,8 +345,10 @@ class FineTuneTab(QWidget):
         pl = QVBoxLayout(photos)
         row = QHBoxLayout()
         self.folder_edit = QLineEdit()
-        self.folder_edit.setReadOnly(True)
-        self.folder_edit.setPlaceholderText("A folder of colour photos like the ones you want to colorize")
+        self.folder_edit.setPlaceholderText("Type, paste or choose a folder of colour photos")
+        self.folder_edit.setToolTip("A folder of colour photos like the ones you want to colorize; press Enter "
+                                    "after typing or pasting its path")
+        self.folder_edit.setClearButtonEnabled(True)
         self.folder_button = QPushButton(icons.icon("add-folder"), "Choose folder…")
         row.addWidget(self.folder_edit, 1)
         row.addWidget(self.folder_button)
@@ -541,6 +549,7 @@ class FineTuneTab(QWidget):
 
     def _connect(self) -> None:
         self.folder_button.clicked.connect(self._on_folder_button_clicked)
+        self.folder_edit.editingFinished.connect(self._on_folder_edit_finished)
         self.base_browse.clicked.connect(self._on_base_browse_clicked)
         self.base_combo.currentIndexChanged.connect(self._on_choice_changed)
         self.name_edit.textEdited.connect(self._on_name_edited)
@@ -630,6 +639,7 @@ class FineTuneTab(QWidget):
     def set_folder(self, folder: str | Path) -> None:
         """Choose the photo folder and scan it in the background."""
         folder = str(folder)
+        self._scan_folder = folder
         self.folder_edit.setText(folder)
         self.folder_edit.setToolTip(folder)
         if not self._name_edited and self._state not in _ACTIVE:
@@ -667,7 +677,7 @@ class FineTuneTab(QWidget):
         if lr is not None and not 0 < lr < 1:
             raise ValueError("the learning rate must be between 0 and 1")
         return FinetuneOptions(
-            folder=self.folder_edit.text(), base_model=self.base_combo.currentData(),
+            folder=self._scan_folder or self.folder_edit.text(), base_model=self.base_combo.currentData(),
             name=self.name_edit.text().strip(), preset=self._preset_key(),
             steps=self.steps_spin.value() or None, lr=lr, crop_size=self.crop_combo.currentData() or None,
             batch_size=self.batch_spin.value() or None, val_share=self.val_spin.value() / 100,
@@ -853,7 +863,7 @@ class FineTuneTab(QWidget):
 
     def _update_controls(self) -> None:
         active = self._state in _ACTIVE
-        for w in (self.folder_button, self.base_combo, self.base_browse, self.name_edit, self.advanced,
+        for w in (self.folder_button, self.folder_edit, self.base_combo, self.base_browse, self.name_edit, self.advanced,
                   self.device_combo, self.estimate_button, *self.preset_buttons.values()):
             w.setEnabled(not active)
         self.start_button.setEnabled(not active and not self._start_problem())
@@ -1015,15 +1025,34 @@ class FineTuneTab(QWidget):
     # --- slots --------------------------------------------------------------------------------------------
 
     def _on_folder_button_clicked(self) -> None:
+        typed = Path(self.folder_edit.text().strip()).expanduser()
         folder = QFileDialog.getExistingDirectory(self, "Choose a folder of colour photos",
-                                                  self.folder_edit.text() or str(Path.home()))
+                                                  str(typed) if typed.is_dir() else start_folder())
         if folder:
+            remember_folder(folder)
             self.set_folder(folder)
 
+    def _on_folder_edit_finished(self) -> None:
+        """A typed or pasted path: scan it once it names a folder (Enter, or leaving the box)."""
+        text = self.folder_edit.text().strip().strip('"').strip("'")
+        if not text:
+            return
+        folder = Path(text).expanduser()
+        if (self._scan is not None or self._scanning) and self._scan_folder and Path(self._scan_folder) == folder:
+            return   # the folder shown already (editingFinished also fires on focus loss)
+        if folder.is_dir():
+            self.set_folder(folder)
+        else:
+            self._scan = None
+            self.scan_label.setText(f"<span style='color:#c62828'>There is no folder “{_html(text)}”. "
+                                    "Check the path, or use Choose folder….</span>")
+            self._update_controls()
+
     def _on_base_browse_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Start from a model file", str(Path.home()),
+        path, _ = QFileDialog.getOpenFileName(self, "Start from a model file", start_folder(),
                                               f"Colorizer models (*{MODEL_SUFFIX})")
         if path:
+            remember_folder(path)
             self.add_base_model(path)
 
     def _on_name_edited(self, _text: str) -> None:

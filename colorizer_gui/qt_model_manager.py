@@ -40,13 +40,18 @@ def describe_entry(entry: ModelEntry) -> list[str]:
     t, m = entry.info.training or {}, entry.info.metrics or {}
     kind = "built in" if entry.source == "bundled" else ("fine-tuned" if t.get("fine_tuned") else "imported")
     data = t.get("folder") or ", ".join(t.get("data") or [])
+    # A model trained on from itself (the built-in one) records this run's steps as `steps` and
+    # all of them as `total_steps`, which is what its description and `colorize --list-models` say.
+    own = t.get("base_model") in (None, "", entry.name, entry.info.name)
+    steps = t.get("total_steps") if own and not t.get("fine_tuned") and t.get("total_steps") else t.get("steps")
     if t.get("train_photos"):
-        data = f"{data} ({t['train_photos']} photos, {t.get('steps', '?')} steps)"
+        data = f"{data} ({t['train_photos']:,} photos, {steps:,} steps)" if isinstance(steps, int) else \
+            f"{data} ({t['train_photos']:,} photos)"
     before, after = m.get("held_out_before") or {}, m.get("held_out_after") or {}
     psnr = ""
     if before.get("psnr") is not None and after.get("psnr") is not None:
         psnr = f"{before['psnr']:.2f} → {after['psnr']:.2f} dB"
-    return [entry.name, kind, t.get("base_model") or "", data, psnr]
+    return [entry.name, kind, "" if own else t.get("base_model") or "", data, psnr]
 
 
 class QModelManager(QWidget):
@@ -72,6 +77,9 @@ class QModelManager(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.tree.header().setStretchLastSection(True)
+        self.tree.header().setMinimumSectionSize(90)
+        # Room between columns: ResizeToContents alone packs them edge to edge.
+        self.tree.setStyleSheet("QTreeWidget::item { padding: 4px 14px 4px 2px; }")
         layout.addWidget(self.tree, 1)
 
         self.message = QLabel()
@@ -245,7 +253,7 @@ class ModelManagerDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Your colour models")
-        self.resize(820, 360)
+        self.resize(1020, 400)
         layout = QVBoxLayout(self)
         self.manager = QModelManager(self)
         layout.addWidget(self.manager)

@@ -9,6 +9,8 @@ actual change, and the menus hold what a newcomer looks for.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from PySide6.QtGui import QAction, QKeySequence
 from test_gui_workspace import make_window, user_model, wait_batch_end  # noqa: F401 - fixtures
@@ -171,3 +173,35 @@ def test_quit_prompt_names_the_unsaved_change(qtbot, make_window, tmp_path):
     window.close()
     assert asked == [[hinted]] and window.isVisible()          # cancelled: the window stays
     window.ask_unsaved_changes = lambda items: "discard"
+
+
+def test_model_manager_rows_agree_with_the_command_line(qtbot):
+    from colorizer_gui.qt_model_manager import describe_entry
+    from engine.catalog import list_models
+
+    bundled = next(e for e in list_models() if e.source == "bundled" and e.error is None)
+    name, kind, based_on, trained_on, _ = describe_entry(bundled)
+    assert kind == "built in" and based_on == ""               # not "Based on: itself"
+    shown = re.search(r"([\d,]+) steps", trained_on)
+    if shown:   # the step count is the one `colorize --list-models` prints (its description)
+        assert f"{shown.group(1)} steps" in bundled.info.description
+
+
+def test_finetune_folder_box_takes_a_typed_path(qtbot, tmp_path, tiny_model_path):
+    from test_finetune import make_collection
+
+    from colorizer_gui import finetune_tab as ft
+
+    folder = make_collection(tmp_path / "holiday photos")
+    tab = ft.FineTuneTab()
+    qtbot.addWidget(tab)
+    tab.add_base_model(tiny_model_path)
+    assert not tab.folder_edit.isReadOnly()
+    tab.folder_edit.setText(str(tmp_path / "no such folder"))
+    tab.folder_edit.editingFinished.emit()
+    assert "There is no folder" in tab.scan_label.text() and not tab.start_button.isEnabled()
+    tab.folder_edit.setText(f'"{folder}"')                    # pasted with quotes, as file managers copy it
+    tab.folder_edit.editingFinished.emit()
+    qtbot.waitUntil(lambda: tab.scan is not None, timeout=30_000)
+    assert "10 usable colour photos" in tab.scan_label.text()
+    assert tab.options().folder == str(folder) and tab.name_edit.text() == "holiday photos"
