@@ -7,24 +7,26 @@ that turns each yielded `JobResult` into a signal.
 from __future__ import annotations
 
 import glob
+import os
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.hints import Hint, HintError, load_hints
-from engine.infer import DEFAULT_RENDER_SIZE, Cancelled, Colorizer
-from engine.photo_io import (
+from engine.infer import Cancelled, Colorizer
+from engine.options import (
     DEFAULT_MAX_PIXELS,
+    DEFAULT_RENDER_SIZE,
     FORMATS,
+    IF_EXISTS,
     READABLE_SUFFIXES,
-    PhotoError,
     output_format_for,
-    read_photo,
-    write_photo,
 )
+from engine.photo_io import PhotoError, is_colorizer_output, read_photo, remove_stale_partials, write_photo
 
-IF_EXISTS = ("rename", "skip", "overwrite")
+MISSING = "no such file or folder"  # the reason for an input name that is not there
 
 
 class UsageError(ValueError):
@@ -42,6 +44,7 @@ class BatchSettings:
     hints_dir: Path | None = None
     max_pixels: int | None = DEFAULT_MAX_PIXELS
     quality: int = 95
+    label: bool = True                 # outputs say they are colorized, by what (engine.output_label)
 
 
 @dataclass
@@ -70,9 +73,25 @@ class JobResult:
     total: int = 0
 
     def to_json(self) -> dict:
-        return {"input": str(self.job.source), "output": str(self.output) if self.output else None,
+        return {**json_path("input", self.job.source), **json_path("output", self.output),
                 "status": self.status, "message": self.message, "notes": self.notes,
                 "seconds": round(self.seconds, 3)}
+
+
+def json_path(key: str, path: Path | str | None) -> dict[str, str | None]:
+    """`{key: path}` for JSON, plus `{key}_bytes` (hex) when the name is not valid UTF-8.
+
+    Such names (old Latin-1 archives) arrive with surrogate escapes: the string round-trips
+    through `os.fsencode` in Python, and the bytes field serves every other reader.
+    """
+    if path is None:
+        return {key: None}
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return {key: text, f"{key}_bytes": os.fsencode(text).hex()}
+    return {key: text}
 
 
 def is_image_name(path: Path) -> bool:
@@ -88,12 +107,35 @@ def _inside(path: Path, folder: Path | None) -> bool:
     return folder is not None and path.resolve().is_relative_to(folder)
 
 
+def not_a_file_reason(path: Path) -> str | None:
+    """Why an existing name cannot be read as a photo file; None when it is one, or is absent."""
+    try:
+        mode = path.stat().st_mode
+    except (OSError, RuntimeError):
+        if path.is_symlink():
+            return "a symbolic link that loops or leads nowhere"
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder with a photo's name, not a photo"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO), not a photo file; it was not opened"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a photo file"
+    return "a device, not a photo file"
+
+
 def collect_inputs(items: Iterable[str | Path], recursive: bool = False, *,
-                   exclude: Path | str | None = None) -> tuple[list[InputFile], list[tuple[str, str]]]:
+                   exclude: Path | str | None = None,
+                   skipped: list[tuple[str, str]] | None = None) -> tuple[list[InputFile], list[tuple[str, str]]]:
     """Expand files, folders and glob patterns. Returns (inputs, problems).
 
     Folder scans skip hidden files and anything under `exclude` (the output folder, so a
-    re-run with -o inside the input tree does not colorize its own earlier results).
+    re-run with -o inside the input tree does not colorize its own earlier results). A folder
+    that is itself the output folder (or inside it) is scanned whole: its results go beside
+    its photos, as without -o. What a scan passes over that is named like a photo (a pipe, a
+    broken or looping link, a folder called "x.jpg") is appended to `skipped` with the reason.
     """
     found: list[InputFile] = []
     problems: list[tuple[str, str]] = []
@@ -110,9 +152,15 @@ def collect_inputs(items: Iterable[str | Path], recursive: bool = False, *,
         path = Path(item).expanduser()
         if path.is_dir():
             pattern = "**/*" if recursive else "*"
-            files = sorted(p for p in path.glob(pattern) if p.is_file() and is_image_name(p)
-                           and not _is_hidden(p, path) and not _inside(p, skip_dir))
-            if not files:
+            here = path.resolve()
+            excluded = skip_dir if skip_dir is not None and skip_dir != here and skip_dir.is_relative_to(here) else None
+            named = sorted(p for p in path.glob(pattern) if is_image_name(p) and not _is_hidden(p, path))
+            files = [p for p in named if p.is_file() and not _inside(p, excluded)]
+            if skipped is not None:
+                skipped.extend((str(p), why) for p in named if (why := not_a_file_reason(p)) is not None)
+            if not files and excluded is not None and any(p.is_file() for p in named):
+                problems.append((str(path), "the only photos here are inside the output folder (-o)"))
+            elif not files:
                 hint = "" if recursive else " (use -r for subfolders)"
                 problems.append((str(path), "no photos in this folder" + hint))
             for p in files:
@@ -127,8 +175,21 @@ def collect_inputs(items: Iterable[str | Path], recursive: bool = False, *,
             for p in files:
                 add(p, None)
         else:
-            problems.append((str(item), "no such file or folder"))
+            problems.append((str(item), not_a_file_reason(path) or MISSING))
     return found, problems
+
+
+def split_own_outputs(inputs: list[InputFile]) -> tuple[list[InputFile], list[InputFile]]:
+    """(photos to colorize, photos that are already Colorizer results), by the label on each file.
+
+    A folder where results were saved beside the originals would otherwise give
+    `x_color_color.jpg` on the next run. Files written with labels turned off are not recognised.
+    """
+    keep: list[InputFile] = []
+    ours: list[InputFile] = []
+    for item in inputs:
+        (ours if is_colorizer_output(item.path) else keep).append(item)
+    return keep, ours
 
 
 def plan_jobs(inputs: list[InputFile], settings: BatchSettings) -> list[Job]:
@@ -188,11 +249,14 @@ def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
                  progress: Callable[[float, str], None] | None = None) -> JobResult:
     start = time.monotonic()
     dest = job.dest
+    # Before the skip below: a re-run with --skip-existing also clears what a killed run left.
+    remove_stale_partials(dest.parent)
     if dest.exists():
         if settings.if_exists == "skip":
             return JobResult(job, "skipped", "output already exists", output=dest)
         if settings.if_exists == "rename":
             dest = _free_name(dest)
+    renamed = [f"{job.dest.name} already exists, so this was saved as {dest.name}"] if dest != job.dest else []
     try:
         hints = _hints_for(job, settings)
         photo = read_photo(job.source, max_pixels=settings.max_pixels)
@@ -200,8 +264,9 @@ def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
                                     cancel=cancel, progress=progress)
         if cancel is not None and cancel():
             raise Cancelled()
-        notes = result.notes + write_photo(result.rgb, dest, job.fmt, photo, quality=settings.quality,
-                                           overwrite=settings.if_exists == "overwrite")
+        notes = result.notes + renamed + write_photo(
+            result.rgb, dest, job.fmt, photo, quality=settings.quality, overwrite=settings.if_exists == "overwrite",
+            label=result.label if settings.label else None)
         if hints:
             notes.append(f"{len(hints)} colour hint(s) used")
     except Cancelled:

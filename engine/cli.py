@@ -3,39 +3,81 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
-import os
+import re
 import signal
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
-# Before torch loads its OpenMP runtime: idle worker threads sleep instead of spinning. When
-# anything else keeps the CPU busy (a training run, another batch), spinning threads hold
-# the cores their siblings wait for; measured on 2 cores beside a training run, rendering
-# and the network ran 2-3x faster this way (bench/inference.py). Users can still override it.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-from engine import __version__  # noqa: E402
-from engine.batch import IF_EXISTS, BatchSettings, UsageError, collect_inputs, plan_jobs, run_jobs  # noqa: E402
-from engine.catalog import list_models, user_models_dir  # noqa: E402
-from engine.devices import DEVICE_CHOICES, DeviceError  # noqa: E402
-from engine.infer import DEFAULT_RENDER_SIZE, MAX_STRENGTH, MIN_RENDER_SIZE  # noqa: E402
-from engine.photo_io import DEFAULT_MAX_PIXELS, FORMATS  # noqa: E402
-from engine.weights import ModelError  # noqa: E402
+# Only light modules at the top: --help, --version and mistakes answer at once, and torch
+# (over a second to import) loads once there is a photo to colorize. The engine package sets
+# OMP_WAIT_POLICY (idle OpenMP threads sleep, not spin) before any module can import torch.
+from engine import __version__
+from engine.options import (
+    DEFAULT_MAX_PIXELS,
+    DEFAULT_RENDER_SIZE,
+    DEVICE_CHOICES,
+    FORMATS,
+    IF_EXISTS,
+    MAX_STRENGTH,
+    MIN_RENDER_SIZE,
+)
 
 EPILOG = """examples:
   colorize old_photo.jpg                       writes old_photo_color.jpg beside it
   colorize ~/scans -r -o ~/scans-colour        a whole tree, mirrored under ~/scans-colour
   colorize "*.tif" --format png --strength 1.3
   colorize scan.png --hints-dir hints/          uses hints/scan.json colour hints
-exit status: 0 all photos done, 1 some failed, 2 usage error (including a model or device
-that cannot be used)"""
+Each output says it was colorized, by which model, from which file (EXIF Software and XMP),
+so a later run skips it and an archive can tell it from the original; --no-label leaves that out.
+exit status: 0 all photos done, 1 some failed, 2 usage error (a mistyped option or value, a
+photo or folder that does not exist, a model or device that cannot be used)"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Mistakes in one line, with the likely meant option or value, instead of the whole usage."""
+
+    def __init__(self, **kwargs) -> None:
+        if sys.version_info >= (3, 14):  # its own suggestions would repeat ours (_suggest)
+            kwargs["suggest_on_error"] = False
+        super().__init__(**kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {_suggest(self, message)}\n")
+
+
+def _close(word: str, candidates: list[str]) -> str | None:
+    found = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _suggest(parser: argparse.ArgumentParser, message: str) -> str:
+    """argparse's message, plus "did you mean ...?" for a mistyped option or choice."""
+    unknown = re.match(r"unrecognized arguments: (.*)", message)
+    if unknown:
+        options = [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
+        flags = [t for t in unknown.group(1).split() if t.startswith("-")]
+        if not flags:
+            return message
+        parts = []
+        for flag in flags:
+            meant = _close(flag.split("=", 1)[0], options)
+            parts.append(f"{flag} (did you mean {meant}?)" if meant else f"{flag} (colorize --help lists them)")
+        return f"unknown option{'s' if len(parts) > 1 else ''} {', '.join(parts)}"
+    choice = re.match(r"(argument .*: invalid choice: )'?([^' ]*)'? \(choose from (.*)\)$", message)
+    if choice:
+        meant = _close(choice.group(2), [c.strip(" '\"") for c in choice.group(3).split(",")])
+        if meant:
+            return f"{message}; did you mean {meant!r}?"
+    return message
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="colorize", description=__doc__, epilog=EPILOG,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = _Parser(prog="colorize", description=__doc__, epilog=EPILOG,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("inputs", nargs="*", help="photos, folders or glob patterns")
     p.add_argument("-o", "--output-dir", type=Path, help="where to write (default: beside each photo)")
     p.add_argument("-r", "--recursive", action="store_true", help="include subfolders, mirroring them under -o")
@@ -46,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"long side the model works at (default {DEFAULT_RENDER_SIZE}); larger is slower, "
                         "with finer colour detail")
     p.add_argument("--strength", type=float, default=1.0, help=f"colour strength, 0 (grey) to {MAX_STRENGTH:g}")
-    p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
+    p.add_argument("--device", default="auto", choices=DEVICE_CHOICES,
+                   help="where the network runs: auto (default) uses an NVIDIA GPU (cuda) or an Apple GPU (mps) "
+                        "when there is one, else the CPU")
     p.add_argument("--threads", type=int, default=0,
                    help="CPU threads to use (default: all cores; fewer leaves room for other work)")
     p.add_argument("--model", help="model name (see --list-models) or a .safetensors file")
@@ -56,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     exists.add_argument("--skip-existing", action="store_const", dest="if_exists", const="skip",
                         help="leave photos whose output already exists (same as --if-exists skip)")
     p.add_argument("--hints-dir", type=Path, help="folder of <photo name>.json colour hint files")
+    p.add_argument("--no-label", dest="label", action="store_false",
+                   help="do not write into each output that its colours are machine-made, by which model and "
+                        "from which file (such outputs are then not recognised, nor skipped, by later runs)")
+    p.add_argument("--include-colorized", action="store_true",
+                   help="also colorize photos that are Colorizer results (recognised by their label; "
+                        "skipped by default, so a folder of originals and results is not done twice)")
     p.add_argument("--allow-huge", action="store_true",
                    help=f"allow images over {DEFAULT_MAX_PIXELS // 1_000_000} megapixels")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only errors")
@@ -66,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _print_models(as_json: bool) -> int:
+    from engine.catalog import list_models, user_models_dir
+
     entries = list_models()
     if as_json:
         print(json.dumps([{"name": e.name, "source": e.source, "path": str(e.path), "error": e.error,
@@ -79,6 +131,31 @@ def _print_models(as_json: bool) -> int:
         print(f"{e.name:28s} {e.source:8s} {status}\n{'':28s} {e.path}")
     print(f"\nuser models folder: {user_models_dir()}")
     return 0
+
+
+_OURS = "already a Colorizer result (its label says so); --include-colorized colorizes it again"
+
+
+def _short(name: str, width: int = 32) -> str:
+    return name if len(name) <= width else name[: width - 11] + "…" + name[-10:]
+
+
+def _counts(results: list, own_results: list[dict], problems: list[tuple[str, str]]) -> dict[str, int]:
+    counts = {s: sum(r.status == s for r in results) for s in ("done", "failed", "skipped", "cancelled")}
+    counts["skipped"] += len(own_results)
+    return {**counts, "already_colorized": len(own_results), "inputs_without_photos": len(problems)}
+
+
+def _print_json(results: list, own_results: list[dict], problems: list[tuple[str, str]],
+                passed_over: list[tuple[str, str]], elapsed: float) -> dict[str, int]:
+    from engine.batch import json_path
+
+    counts = _counts(results, own_results, problems)
+    print(json.dumps({"results": [r.to_json() for r in results] + own_results,
+                      "not_found": [{**json_path("input", i), "message": m} for i, m in problems],
+                      "skipped_inputs": [{**json_path("input", i), "message": m} for i, m in passed_over],
+                      "summary": {**counts, "seconds": round(elapsed, 2)}}, indent=2))
+    return counts
 
 
 def _stop_like_ctrl_c(*signals: signal.Signals | None) -> None:
@@ -115,11 +192,30 @@ def main(argv: list[str] | None = None) -> int:
     if args.hints_dir is not None and not args.hints_dir.is_dir():
         parser.error(f"--hints-dir {args.hints_dir} is not a folder")
 
+    # Here, not at the top: the engine's modules import torch, which takes a second or more.
+    from engine.batch import (
+        MISSING,
+        BatchSettings,
+        UsageError,
+        collect_inputs,
+        json_path,
+        plan_jobs,
+        run_jobs,
+        split_own_outputs,
+    )
+
     settings = BatchSettings(output_dir=args.output_dir, suffix=args.suffix, format=args.format,
                              render_size=args.render_size, strength=args.strength, if_exists=args.if_exists,
                              hints_dir=args.hints_dir, max_pixels=None if args.allow_huge else DEFAULT_MAX_PIXELS,
-                             quality=args.quality)
-    inputs, problems = collect_inputs(args.inputs, args.recursive, exclude=args.output_dir)
+                             quality=args.quality, label=args.label)
+    passed_over: list[tuple[str, str]] = []
+    inputs, problems = collect_inputs(args.inputs, args.recursive, exclude=args.output_dir, skipped=passed_over)
+    missing = [item for item, reason in problems if reason == MISSING]
+    if missing:  # a typo in a name: say so before a long batch runs without that photo
+        parser.error(f"no such file or folder: {', '.join(missing)}")
+    ours = []
+    if not args.include_colorized:
+        inputs, ours = split_own_outputs(inputs)
     try:
         jobs = plan_jobs(inputs, settings)
     except UsageError as exc:
@@ -127,11 +223,23 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quiet or not jobs:  # otherwise they are named once, in the summary
         for item, reason in problems:
             print(f"colorize: {item}: {reason}", file=sys.stderr)
+    if not args.quiet:
+        for item, reason in passed_over:
+            print(f"colorize: skipped {item}: {reason}", file=sys.stderr)
+    if ours and (not args.quiet or not jobs):
+        print(f"colorize: skipped {len(ours)} photo(s) that are already Colorizer results "
+              "(--include-colorized colorizes them again)", file=sys.stderr)
+    own_results = [{**json_path("input", i.path), "output": None, "status": "skipped", "message": _OURS,
+                    "notes": [], "seconds": 0.0} for i in ours]
     if not jobs:
+        if args.json:
+            _print_json([], own_results, problems, passed_over, 0.0)
         print("colorize: nothing to do", file=sys.stderr)
         return 1 if problems else 0
 
-    from engine.infer import Colorizer  # after argument checks: loading torch takes a moment
+    from engine.devices import DeviceError
+    from engine.infer import Colorizer
+    from engine.weights import ModelError
 
     if args.threads:
         import torch
@@ -155,12 +263,19 @@ def main(argv: list[str] | None = None) -> int:
     start = time.monotonic()
     results = []
     bar = tqdm(total=len(jobs), unit="photo", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
+    bar.set_description_str(_short(jobs[0].source.name), refresh=False)  # the photo being colorized
     try:
         for result in run_jobs(jobs, colorizer, settings):
             results.append(result)
+            if result.index < len(jobs):
+                bar.set_description_str(_short(jobs[result.index].source.name), refresh=False)
             bar.update(1)
-            if result.status == "failed" and not args.quiet:  # quiet: named once, in the summary
+            if args.quiet:  # failures are named once, in the summary
+                continue
+            if result.status == "failed":
                 bar.write(f"failed: {result.job.source}: {result.message}", file=sys.stderr)
+            for note in result.notes:  # re-colorized colour photos, renamed outputs, what a format dropped
+                bar.write(f"note: {result.job.source}: {note}", file=sys.stderr)
     except KeyboardInterrupt as exc:
         bar.close()
         print("\ncolorize: cancelled; finished photos are kept, nothing half-written was left", file=sys.stderr)
@@ -170,15 +285,15 @@ def main(argv: list[str] | None = None) -> int:
         bar.close()
     elapsed = time.monotonic() - start
 
-    counts = {s: sum(r.status == s for r in results) for s in ("done", "failed", "skipped", "cancelled")}
+    counts = _print_json(results, own_results, problems, passed_over, elapsed) if args.json else \
+        _counts(results, own_results, problems)
     failed = [r for r in results if r.status == "failed"]
-    if args.json:
-        print(json.dumps({"results": [r.to_json() for r in results],
-                          "not_found": [{"input": i, "message": m} for i, m in problems],
-                          "summary": {**counts, "seconds": round(elapsed, 2)}}, indent=2))
     if not args.quiet or failed or problems:
-        print(f"Done: {counts['done']} colorized, {counts['failed'] + len(problems)} failed, "
-              f"{counts['skipped']} skipped in {elapsed:.1f} s", file=sys.stderr)
+        # The same counts as the JSON summary: photos that failed, and inputs that gave no photo.
+        ours_note = f" ({len(ours)} already Colorizer results)" if ours else ""
+        no_photos = f"; {len(problems)} input(s) gave no photos" if problems else ""
+        print(f"Done: {counts['done']} colorized, {counts['failed']} failed, {counts['skipped']} skipped"
+              f"{ours_note} in {elapsed:.1f} s{no_photos}", file=sys.stderr)
         for r in failed:
             print(f"  {r.job.source}: {r.message}", file=sys.stderr)
         for item, reason in problems:

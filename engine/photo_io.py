@@ -7,34 +7,40 @@ place, so a crash, a cancel or a full disk never leaves a half-written photo.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
+import re
+import socket
+import stat
+import sys
 import tempfile
+import threading
 import time
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from engine.color import lightness_from_grey, lightness_from_rgb
+from engine.options import DEFAULT_MAX_PIXELS, FORMATS, output_format_for
+from engine.options import READABLE_SUFFIXES as READABLE_SUFFIXES  # noqa: F401 - importers expect it here
+from engine.output_label import (
+    JPEG_XMP_LIMIT,
+    OutputLabel,
+    is_colorizer_software,
+    is_colorizer_xmp,
+    labelled_exif,
+    labelled_xmp,
+)
 
 # We check sizes ourselves (with a clear message and an override) instead of Pillow's
 # global decompression-bomb guard, which raises a cryptic error half-way through a batch.
 Image.MAX_IMAGE_PIXELS = None
-DEFAULT_MAX_PIXELS = 150_000_000
-
-FORMATS = {  # --format name -> (Pillow format, file suffix)
-    "png": ("PNG", ".png"),
-    "jpg": ("JPEG", ".jpg"),
-    "tiff": ("TIFF", ".tif"),
-    "webp": ("WEBP", ".webp"),
-}
-_SUFFIX_TO_FORMAT = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".tif": "tiff", ".tiff": "tiff",
-                     ".webp": "webp"}
-READABLE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif"}
 _ORIENTATION_TAG = 0x0112
 # For a TIFF, Pillow's "EXIF" is the whole first directory, with tags that describe how *that*
 # file's pixels are laid out (size, bits, strips, compression...). Copied into an output they
@@ -48,6 +54,24 @@ _COLOUR_THRESHOLD = 4.0
 
 
 _TRUNCATED = "the file is truncated (incomplete download or copy?)"
+# Decoder messages that mean nothing to a user, in words that say what is wrong with the file.
+_PLAIN_REASONS = (
+    (re.compile(r"decoder error|decoding error|broken data stream|invalid (code|block|distance)|"
+                r"incorrect (header|data) check", re.I),
+     "the image data is damaged: its compressed pixels cannot be decoded (a corrupt copy?)"),
+    (re.compile(r"Decompressed data too large|too much memory used in text chunks", re.I),
+     "the file carries a text block too large to read safely (damaged, or built to exhaust memory)"),
+    (re.compile(r"Unable to seek to frame|seek (beyond|outside)|no more images", re.I),
+     "the file is damaged: its first image cannot be found where the file says it is"),
+)
+
+
+def _plain_reason(exc: BaseException) -> str | None:
+    text = f"{exc}"
+    for pattern, reason in _PLAIN_REASONS:
+        if pattern.search(text):
+            return reason
+    return None
 
 
 class PhotoError(Exception):
@@ -82,6 +106,7 @@ class Photo:
     was_colour: bool = False
     path: Path | None = None
     notes: list[str] = field(default_factory=list)
+    xmp: bytes | None = None       # the source's XMP packet, kept (and labelled) in outputs
 
     @property
     def size(self) -> tuple[int, int]:
@@ -89,13 +114,13 @@ class Photo:
         return w, h
 
 
-def output_format_for(path: Path) -> str:
-    return _SUFFIX_TO_FORMAT.get(path.suffix.lower(), "png")
-
-
 def _open(path: Path) -> Image.Image:
     try:
-        if path.stat().st_size == 0:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+            # Opening a named pipe would wait forever for a writer; a device is not a photo.
+            raise PhotoError("this is not a regular file (a named pipe, socket or device), so it was not read")
+        if info.st_size == 0:
             raise PhotoError("the file is empty (0 bytes)")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow warns (then copes) on damaged EXIF at open
@@ -111,37 +136,133 @@ def _open(path: Path) -> Image.Image:
     except UnidentifiedImageError as exc:
         raise PhotoError("not an image in a format Colorizer can read") from exc
     except (OSError, EOFError) as exc:
+        if (plain := _plain_reason(exc)) is not None:
+            raise PhotoError(plain) from exc
         if isinstance(exc, EOFError) or "truncated" in str(exc).lower():
             raise PhotoError(_TRUNCATED) from exc
         raise PhotoError(f"the file cannot be read ({getattr(exc, 'strerror', None) or exc})") from exc
     except Exception as exc:  # noqa: BLE001 - a format plugin choking on a damaged header
+        if (plain := _plain_reason(exc)) is not None:
+            raise PhotoError(plain) from exc
         raise PhotoError(f"the file is damaged or not an image ({type(exc).__name__}: {exc})") from exc
 
 
-def _exif_and_upright(im: Image.Image, notes: list[str]) -> tuple[Image.Image, bytes | None]:
+def _read_exif(im: Image.Image, notes: list[str]) -> tuple[Image.Exif | None, int]:
     try:
         exif = im.getexif()
-        orientation = exif.get(_ORIENTATION_TAG, 1)
+        return exif, exif.get(_ORIENTATION_TAG, 1)
     except Exception:  # noqa: BLE001 - any damage in the EXIF block means "no usable EXIF"
         notes.append("damaged EXIF data was dropped")
-        return im, None
+        return None, 1
+
+
+def _exif_to_copy(im: Image.Image, exif: Image.Exif | None, notes: list[str]) -> bytes | None:
+    """The EXIF outputs should carry: the orientation reset (pixels are upright by now)."""
+    if exif is None:
+        return None
+    if not exif:
+        if im.info.get("exif"):
+            notes.append("damaged EXIF data was dropped")
+        return None
+    try:
+        for tag in _TIFF_LAYOUT_TAGS.intersection(exif):
+            del exif[tag]
+        exif[_ORIENTATION_TAG] = 1
+        return exif.tobytes()
+    except Exception:  # noqa: BLE001
+        notes.append("damaged EXIF data was dropped")
+        return None
+
+
+def _exif_and_upright(im: Image.Image, notes: list[str]) -> tuple[Image.Image, bytes | None]:
+    exif, orientation = _read_exif(im, notes)
     try:
         upright = ImageOps.exif_transpose(im) if orientation not in (1, None) else im
     except Exception:  # noqa: BLE001
         notes.append("damaged EXIF orientation was ignored")
         upright = im
-    if not exif:
-        if im.info.get("exif"):
-            notes.append("damaged EXIF data was dropped")
-        return upright, None
-    try:
-        for tag in _TIFF_LAYOUT_TAGS.intersection(exif):
-            del exif[tag]
-        exif[_ORIENTATION_TAG] = 1
-        return upright, exif.tobytes()
-    except Exception:  # noqa: BLE001
-        notes.append("damaged EXIF data was dropped")
-        return upright, None
+    return upright, _exif_to_copy(im, exif, notes)
+
+
+def _upright_array(arr: np.ndarray, orientation: int | None) -> np.ndarray:
+    """The numpy twin of ImageOps.exif_transpose, for pixels decoded outside Pillow."""
+    turns = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+             5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1),
+             7: lambda a: a.swapaxes(0, 1)[::-1, ::-1], 8: lambda a: np.rot90(a, 1)}
+    turn = turns.get(orientation or 1)
+    return np.ascontiguousarray(turn(arr)) if turn else arr
+
+
+# libtiff prints its warnings straight to the process's stderr (file descriptor 2), where
+# hundreds of them would scroll past a batch unattached to any photo. They are caught while
+# a TIFF is decoded or encoded and only kept to explain a failure; one lock, because the
+# redirection is process-wide.
+_STDERR_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _captured_stderr() -> Iterator[list[str]]:
+    lines: list[str] = []
+    with _STDERR_LOCK, tempfile.TemporaryFile() as sink:
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, ValueError, AttributeError):  # no usable stderr (a windowed app): nothing to catch
+            yield lines
+            return
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield lines
+        finally:
+            with contextlib.suppress(Exception):
+                sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            text = sink.read(64 * 1024).decode("utf-8", "replace")
+            lines.extend(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _with_library_words(message: str, lines: list[str]) -> str:
+    return f"{message}; the TIFF library said: {lines[0][:200]}" if lines else message
+
+
+def _deep_tiff_pixels(path: Path, im: Image.Image) -> tuple[np.ndarray, np.ndarray | None, bool] | None:
+    """16-bit RGB(A)/CMYK TIFF pixels at full depth: (rgb uint16, alpha or None, was CMYK).
+
+    Pillow decodes these to 8 bits per channel; tifffile keeps all 16. None for every other
+    TIFF, which Pillow reads as it is.
+    """
+    bits = im.tag_v2.get(258) if hasattr(im, "tag_v2") else None
+    bits = bits if isinstance(bits, tuple) else (bits,)
+    if im.mode not in ("RGB", "RGBA", "RGBa", "RGBX", "CMYK") or not bits or any(b != 16 for b in bits):
+        return None
+    import tifffile
+
+    with tifffile.TiffFile(path) as tif:
+        page = tif.pages[0]
+        arr, axes = page.asarray(), page.axes
+        extra = tuple(page.extrasamples or ())
+        photometric = int(page.photometric)
+    if axes.startswith("S") and arr.ndim == 3:  # planar files come channel first
+        arr = np.moveaxis(arr, 0, -1)
+    if arr.dtype != np.uint16 or arr.ndim != 3:
+        return None
+    if photometric == 5:  # separated (CMYK): the same ink-to-light mapping Pillow uses
+        if arr.shape[2] < 4:
+            return None
+        c, m, y, k = (arr[..., i].astype(np.uint32) for i in range(4))
+        white = 65535 - k
+        rgb = np.dstack([white - (ch * white + 32767) // 65535 for ch in (c, m, y)]).astype(np.uint16)
+        return rgb, None, True
+    if arr.shape[2] < 3:
+        return None
+    rgb, alpha = arr[..., :3], (arr[..., 3] if arr.shape[2] > 3 and extra else None)
+    if alpha is not None and extra[0] == 1:  # associated (premultiplied) alpha: undo it
+        a = alpha.astype(np.uint32)[..., None]
+        rgb = np.where(a > 0, (rgb.astype(np.uint32) * 65535 + a // 2) // np.maximum(a, 1), 0)
+        rgb = np.minimum(rgb, 65535).astype(np.uint16)
+    return np.ascontiguousarray(rgb), (np.ascontiguousarray(alpha) if alpha is not None else None), False
 
 
 def _to_srgb_from_cmyk(im: Image.Image, notes: list[str]) -> Image.Image:
@@ -173,6 +294,7 @@ def read_photo(path: Path | str, *, max_pixels: int | None = DEFAULT_MAX_PIXELS,
     clock = Stopwatch(timings)
     notes: list[str] = []
     im = _open(path)
+    library_lines: list[str] = []
     try:
         w, h = im.size
         if max_pixels and w * h > max_pixels:
@@ -181,10 +303,18 @@ def read_photo(path: Path | str, *, max_pixels: int | None = DEFAULT_MAX_PIXELS,
                              "allow it with --allow-huge")
         source_format = output_format_for(path)
         container = im.format  # exif_transpose returns an image without it
+        capture = _captured_stderr() if container == "TIFF" else contextlib.nullcontext([])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                im.load()
+                with capture as library_lines:
+                    deep = _deep_tiff_pixels(path, im) if container == "TIFF" else None
+                    if deep is None:
+                        im.load()
+                if deep is not None:
+                    exif, orientation = _read_exif(im, notes)
+                    return _photo_from_deep_rgb(deep, orientation, _exif_to_copy(im, exif, notes), im, path,
+                                                source_format, notes, clock)
                 im, exif = _exif_and_upright(im, notes)
                 return _photo_from_image(im, exif, path, source_format, notes, container=container, clock=clock)
             except PhotoError:
@@ -192,20 +322,65 @@ def read_photo(path: Path | str, *, max_pixels: int | None = DEFAULT_MAX_PIXELS,
             except MemoryError as exc:
                 raise PhotoError("not enough memory to open this image") from exc
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
+                if (plain := _plain_reason(exc)) is not None:
+                    raise PhotoError(_with_library_words(plain, library_lines)) from exc
                 msg = str(exc).lower()
                 if "truncated" in msg or isinstance(exc, EOFError):
-                    raise PhotoError(_TRUNCATED) from exc
-                raise PhotoError(f"the image data is damaged ({exc})") from exc
+                    raise PhotoError(_with_library_words(_TRUNCATED, library_lines)) from exc
+                raise PhotoError(_with_library_words(f"the image data is damaged ({exc})", library_lines)) from exc
             except Exception as exc:  # noqa: BLE001 - decoders raise assorted errors on damaged data
-                raise PhotoError(f"the image data is damaged ({type(exc).__name__}: {exc})") from exc
+                raise PhotoError(_with_library_words(f"the image data is damaged ({type(exc).__name__}: {exc})",
+                                                     library_lines)) from exc
     finally:
         im.close()
+
+
+def _photo_from_deep_rgb(deep: tuple[np.ndarray, np.ndarray | None, bool], orientation: int | None,
+                         exif: bytes | None, im: Image.Image, path: Path, source_format: str,
+                         notes: list[str], clock: Stopwatch) -> Photo:
+    rgb, alpha, was_cmyk = deep
+    rgb = _upright_array(rgb, orientation)
+    alpha = _upright_array(alpha, orientation) if alpha is not None else None
+    icc = im.info.get("icc_profile")
+    if was_cmyk:
+        if icc:
+            notes.append("its CMYK colour profile was not applied, to keep all 16 bits")
+        icc = None
+    clock.lap("decode")
+    was_colour = _is_colour(rgb)
+    if was_colour:
+        notes.append("the photo already has colour (or a sepia tone); it was re-colorized from its lightness")
+    L = lightness_from_rgb(rgb, levels=65536)
+    clock.lap("colour conversion")
+    return Photo(lightness=np.ascontiguousarray(L, dtype=np.float32), alpha=alpha, bit_depth=16, exif=exif,
+                 icc_profile=icc, source_format=source_format, was_colour=was_colour, path=path, notes=notes,
+                 xmp=_xmp_of(im))
+
+
+def _colour_key_alpha(im: Image.Image) -> np.ndarray | None:
+    """Alpha from a PNG tRNS colour key: pixels of exactly that value are transparent."""
+    key = im.info.get("transparency")
+    if key is None or isinstance(key, bytes) or im.mode not in ("RGB", "L", "I", "I;16", "I;16B", "I;16L"):
+        return None
+    arr = np.asarray(im)
+    if im.mode == "RGB":
+        if not isinstance(key, tuple) or len(key) != 3:
+            return None
+        opaque = (arr != np.asarray(key, dtype=arr.dtype)).any(axis=2)
+    else:
+        if not isinstance(key, int):
+            return None
+        opaque = arr != key
+    if im.mode == "L" or im.mode == "RGB":
+        return np.where(opaque, 255, 0).astype(np.uint8)
+    return np.where(opaque, 65535, 0).astype(np.uint16)
 
 
 def _photo_from_image(im: Image.Image, exif: bytes | None, path: Path, source_format: str,
                       notes: list[str], *, container: str | None = None, clock: Stopwatch | None = None) -> Photo:
     icc = im.info.get("icc_profile")
-    alpha = None
+    xmp = _xmp_of(im)
+    alpha = _colour_key_alpha(im)
     mode = im.mode
     if mode in ("P", "PA"):
         im = im.convert("RGBA" if ("transparency" in im.info or mode == "PA") else "RGB")
@@ -257,7 +432,15 @@ def _photo_from_image(im: Image.Image, exif: bytes | None, path: Path, source_fo
     clock.lap("colour conversion")
     return Photo(lightness=np.ascontiguousarray(L, dtype=np.float32), alpha=alpha, bit_depth=bit_depth,
                  exif=exif, icc_profile=icc, source_format=source_format, was_colour=was_colour,
-                 path=path, notes=notes)
+                 path=path, notes=notes, xmp=xmp)
+
+
+def _xmp_of(im: Image.Image) -> bytes | None:
+    """The XMP packet Pillow found (JPEG APP1, PNG iTXt, TIFF tag 700, WebP chunk), as bytes."""
+    xmp = im.info.get("xmp")
+    if isinstance(xmp, str):
+        xmp = xmp.encode("utf-8")
+    return bytes(xmp) if isinstance(xmp, (bytes, bytearray)) and xmp.strip() else None
 
 
 def _save_kwargs(fmt: str, photo: Photo | None, quality: int) -> dict:
@@ -275,7 +458,61 @@ def _save_kwargs(fmt: str, photo: Photo | None, quality: int) -> dict:
             kw["exif"] = photo.exif
         if photo.icc_profile:
             kw["icc_profile"] = photo.icc_profile
+        if photo.xmp and fmt in ("jpg", "webp"):
+            kw["xmp"] = photo.xmp
+        elif photo.xmp and fmt == "png":
+            info = PngImagePlugin.PngInfo()
+            info.add_itxt("XML:com.adobe.xmp", photo.xmp.decode("utf-8", "replace"), zip=False)
+            kw["pnginfo"] = info
+        elif photo.xmp and fmt == "tiff":  # Pillow writes XMP to a TIFF only as tag 700 of its directory
+            exif = Image.Exif()
+            if kw.get("exif"):
+                exif.load(kw["exif"])
+            exif[_XMP_TAG] = photo.xmp
+            kw["exif"] = exif
     return kw
+
+
+_XMP_TAG = 700
+_SOFTWARE_TAG = 305
+
+
+def _output_metadata(photo: Photo | None, label: OutputLabel | None, fmt: str, notes: list[str]) -> Photo | None:
+    """The photo with the metadata its output should carry: the source's, plus our label.
+
+    A copy (the pixels are shared), so the caller's Photo can be saved again another way.
+    """
+    if label is None:
+        if photo is not None and photo.xmp and fmt == "jpg" and len(photo.xmp) > JPEG_XMP_LIMIT:
+            notes.append("the photo's XMP data is too large for JPEG and was not copied")
+            return replace(photo, xmp=None)
+        return photo
+    source = photo if photo is not None else Photo(lightness=np.zeros((0, 0), np.float32))
+    try:
+        exif = labelled_exif(source.exif, label)
+    except Exception:  # noqa: BLE001 - EXIF a later tool cannot parse: the label still goes on
+        notes.append("the photo's EXIF data could not be read back and was not copied")
+        exif = labelled_exif(None, label)
+    xmp = labelled_xmp(source.xmp, label, source.path.name if source.path else None,
+                       limit=JPEG_XMP_LIMIT if fmt == "jpg" else None, notes=notes)
+    return replace(source, exif=exif, xmp=xmp)
+
+
+def is_colorizer_output(path: Path | str) -> bool:
+    """Whether a file is one of our results, by the label `write_photo` puts on it.
+
+    Reads only the file's header. Anything unreadable is "not ours" (it fails later, with
+    its reason, if it is colorized).
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                if is_colorizer_xmp(_xmp_of(im)):
+                    return True
+                return is_colorizer_software(im.getexif().get(0x0131))
+    except Exception:  # noqa: BLE001 - a damaged or foreign file is simply not one of ours
+        return False
 
 
 def encode_image(rgb: np.ndarray, fmt: str, photo: Photo | None = None, quality: int = 95,
@@ -319,6 +556,15 @@ def _tiff_text_tags(exif: bytes | None) -> list[tuple]:
     return [(tag, "s", 0, value, True) for tag, value in items if isinstance(value, str) and value.isascii()]
 
 
+def _exif_tags(exif: bytes) -> set[int]:
+    try:
+        parsed = Image.Exif()
+        parsed.load(exif)
+        return set(parsed)
+    except Exception:  # noqa: BLE001 - damaged EXIF: all of it is lost
+        return {-1}
+
+
 def _write_16bit_tiff(rgb16: np.ndarray, photo: Photo | None, handle, notes: list[str]) -> None:
     import tifffile
 
@@ -331,21 +577,136 @@ def _write_16bit_tiff(rgb16: np.ndarray, photo: Photo | None, handle, notes: lis
         extra["iccprofile"] = photo.icc_profile
     if photo is not None and photo.exif:
         extra["extratags"] = _tiff_text_tags(photo.exif)
-        notes.append("16-bit TIFF keeps the date, camera and copyright fields of the EXIF data, not all of it")
+        if _exif_tags(photo.exif) - {tag for tag, *_ in extra["extratags"]}:  # only say so when something is lost
+            notes.append("16-bit TIFF keeps the date, camera and copyright fields of the EXIF data, not all of it")
+    if photo is not None and photo.xmp:
+        extra.setdefault("extratags", []).append((_XMP_TAG, "B", len(photo.xmp), photo.xmp, True))
+    # tifffile writes its own Software tag and refuses a second one in extratags.
+    software = [t for t in extra.get("extratags", []) if t[0] == _SOFTWARE_TAG]
+    extra["software"] = software[0][3] if software else False
+    if software:
+        extra["extratags"].remove(software[0])
     buffer = io.BytesIO()  # tifffile wants a named file; an os.fdopen handle's name is a number
     tifffile.imwrite(buffer, data, photometric="rgb", compression="zlib",
                      extrasamples=("unassalpha",) if alpha is not None else None, **extra)
     handle.write(buffer.getbuffer())
 
 
+# Temporary files are named `.STEM.colorizer-HOST-PID-RANDOM.partial`: a kill -9 or a power cut
+# can leave one behind, and the name alone says it is ours and whether its writer is gone
+# (same host, process no longer running), so a later run can remove it without guessing
+# from its age and without touching anyone else's files.
+_PARTIAL_SUFFIX = ".partial"
+_PARTIAL_RE = re.compile(r"^\..*\.colorizer-(?P<host>[A-Za-z0-9]+)-(?P<pid>\d+)-[A-Za-z0-9_]{6,}\.partial$")
+_STEM_BYTES = 120  # file names are limited to 255 bytes; leave room for the rest of the name
+_swept_folders: set[str] = set()
+_sweep_lock = threading.Lock()
+
+
+def _host_tag() -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:24] or "host"
+
+
+def _partial_prefix(dest: Path) -> str:
+    stem = os.fsencode(dest.stem)[:_STEM_BYTES].decode(errors="ignore") or "photo"
+    return f".{stem}.colorizer-{_host_tag()}-{os.getpid()}-"
+
+
+def is_partial_name(name: str) -> bool:
+    """A temporary file of ours (finished photos never have this name)."""
+    return _PARTIAL_RE.match(name) is not None
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill would terminate the process there: ask the kernel instead
+        import ctypes
+
+        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        ctypes.windll.kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        ctypes.windll.kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: alive, someone else's
+        return True
+    return True
+
+
+def remove_stale_partials(folder: Path | str) -> list[Path]:
+    """Delete our temporary files in `folder` whose writing process has died (kill -9, crash).
+
+    Done once per folder per process (callers may ask before every photo); returns what was
+    removed. Files of a live writer, of another machine, or of anyone else are left alone.
+    """
+    folder = Path(folder)
+    key = os.path.abspath(folder)
+    with _sweep_lock:
+        if key in _swept_folders:
+            return []
+        _swept_folders.add(key)
+    removed: list[Path] = []
+    host = _host_tag()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _PARTIAL_RE.match(entry.name)
+        if match is None or match["host"] != host or _process_alive(int(match["pid"])):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
+
+def _make_folders(folder: Path) -> list[Path]:
+    """mkdir -p, returning the folders it created (outermost first) so a failure can undo them."""
+    missing: list[Path] = []
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    created: list[Path] = []
+    for d in reversed(missing):
+        try:
+            d.mkdir()
+            created.append(d)
+        except FileExistsError:
+            if not d.is_dir():
+                _remove_empty_folders(created)
+                raise
+    return created
+
+
+def _remove_empty_folders(created: list[Path]) -> None:
+    for d in reversed(created):
+        try:
+            d.rmdir()  # only succeeds while empty: another photo's output keeps it
+        except OSError:
+            break
+
+
 def write_photo(rgb: np.ndarray, dest: Path | str, fmt: str, photo: Photo | None = None, *,
-                quality: int = 95, overwrite: bool = False, timings: dict[str, float] | None = None) -> list[str]:
+                quality: int = 95, overwrite: bool = False, timings: dict[str, float] | None = None,
+                label: OutputLabel | None = None) -> list[str]:
     """Write atomically. Returns notes (e.g. what the format could not keep).
+
+    The photo's EXIF, XMP and ICC profile are kept where the format allows; `label` adds
+    what was done (see `engine.output_label`), so the file says it is a colorized copy.
 
     rgb: (H, W, 3) uint8, or uint16 for 16-bit sources (kept at 16 bits in TIFF only).
     The pixels go to a hidden temporary file in the destination folder, which is renamed into
-    place only once complete; on any failure it is removed and a PhotoError says why.
-    `timings`, when given, gains the seconds spent in "encode".
+    place only once complete; on any failure it is removed, as are the folders made for it,
+    and a PhotoError says why. `timings`, when given, gains the seconds spent in "encode".
     """
     dest = Path(dest)
     clock = Stopwatch(timings)
@@ -355,17 +716,21 @@ def write_photo(rgb: np.ndarray, dest: Path | str, fmt: str, photo: Photo | None
         raise PhotoError(f"WebP cannot hold images over {_WEBP_MAX_SIDE} pixels a side "
                          f"({rgb.shape[1]}x{rgb.shape[0]}); choose --format png, jpg or tiff")
     notes: list[str] = []
+    photo = _output_metadata(photo, label, fmt, notes)
     if rgb.dtype == np.uint16 and fmt != "tiff":
         notes.append("saved at 8 bits per channel (choose TIFF output to keep 16 bits)")
         rgb = ((rgb.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
     if dest.exists() and not overwrite:
         raise PhotoError(f"{dest.name} already exists")
+    created: list[Path] = []
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".partial", dir=dest.parent)
+        created = _make_folders(dest.parent)
+        remove_stale_partials(dest.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=_partial_prefix(dest), suffix=_PARTIAL_SUFFIX, dir=dest.parent)
     except FileExistsError as exc:
         raise PhotoError(f"cannot create the folder {dest.parent}: a file has that name") from exc
     except OSError as exc:
+        _remove_empty_folders(created)
         raise PhotoError(_write_error_text(exc, dest.parent)) from exc
     tmp = Path(tmp_name)
     try:
@@ -377,6 +742,7 @@ def write_photo(rgb: np.ndarray, dest: Path | str, fmt: str, photo: Photo | None
         os.replace(tmp, dest)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        _remove_empty_folders(created)
         if isinstance(exc, OSError):
             raise PhotoError(_write_error_text(exc, dest.parent)) from exc
         if isinstance(exc, Exception):  # an encoder refusing these pixels or settings
@@ -386,12 +752,68 @@ def write_photo(rgb: np.ndarray, dest: Path | str, fmt: str, photo: Photo | None
     return notes
 
 
+def _is_disk_error(exc: BaseException) -> bool:
+    """A real I/O failure (full disk, no permission), as opposed to an encoder refusing metadata."""
+    return isinstance(exc, OSError) and exc.errno is not None
+
+
+def _metadata_fallbacks(kw: dict, photo: Photo | None) -> list[tuple[dict, str]]:
+    """Ever smaller sets of metadata to try when an encoder rejects what the source carried."""
+    steps: list[tuple[dict, str]] = []
+    if "exif" in kw:
+        text = _tiff_text_tags(kw["exif"])
+        if text:
+            small = Image.Exif()
+            for tag, _type, _count, value, _ in text:
+                small[tag] = value
+            steps.append(({**kw, "exif": small.tobytes()},
+                          "only its date, camera and copyright fields were kept"))
+        steps.append(({k: v for k, v in kw.items() if k != "exif"}, "saved without its EXIF data"))
+    if "icc_profile" in kw:
+        steps.append(({k: v for k, v in kw.items() if k not in ("exif", "icc_profile")},
+                      "saved without its EXIF data and colour profile"))
+    return steps
+
+
 def _encode_into(handle, rgb: np.ndarray, fmt: str, photo: Photo | None, quality: int, notes: list[str]) -> None:
     if rgb.dtype == np.uint16:
-        _write_16bit_tiff(rgb, photo, handle, notes)
-    else:
-        im = encode_image(rgb, fmt, photo, quality, notes)
-        im.save(handle, format=FORMATS[fmt][0], **_save_kwargs(fmt, photo, quality))
+        with _captured_stderr() as lines:
+            try:
+                _write_16bit_tiff(rgb, photo, handle, notes)
+            except Exception as exc:
+                if _is_disk_error(exc):
+                    raise
+                raise RuntimeError(_with_library_words(str(exc), lines)) from exc
+        return
+    im = encode_image(rgb, fmt, photo, quality, notes)
+    kw = _save_kwargs(fmt, photo, quality)
+    capture = _captured_stderr() if fmt == "tiff" else contextlib.nullcontext([])
+    with capture as lines:
+        try:
+            im.save(handle, format=FORMATS[fmt][0], **kw)
+            return
+        except MemoryError:
+            raise
+        except Exception as exc:
+            if _is_disk_error(exc):
+                raise
+            first = exc
+        # The photo matters more than metadata the encoder rejects (a TIFF's odd tags, a
+        # BigTIFF's 8-byte offsets, EXIF too long for a JPEG): retry with less, and say so.
+        for smaller, what in _metadata_fallbacks(kw, photo):
+            handle.seek(0)
+            handle.truncate()
+            try:
+                im.save(handle, format=FORMATS[fmt][0], **smaller)
+            except MemoryError:
+                raise
+            except Exception as exc:
+                if _is_disk_error(exc):
+                    raise
+                continue
+            notes.append(f"its metadata could not be written into the {fmt.upper()} ({first}); {what}")
+            return
+    raise RuntimeError(_with_library_words(str(first), lines)) from first
 
 
 def _current_umask() -> int:
