@@ -292,7 +292,8 @@ class EngineWorker(QObject):
             if task.cancel.is_set():
                 raise Cancelled()
             notes = list(photo.notes) + write_photo(rgb, task.dest, task.fmt, photo, quality=task.quality,
-                                                    overwrite=task.overwrite)
+                                                    overwrite=task.overwrite,
+                                                    label=self.colorizer.label(task.strength, len(task.hints)))
         except Cancelled:
             return SaveOutcome(task, False, message="cancelled", cancelled=True)
         except PhotoError as exc:

@@ -198,9 +198,14 @@ def test_unusable_model_or_device_exits_2(tmp_path, tiny_model_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "evil.pt"]
 
 
-def test_missing_inputs_exit_1(tmp_path, tiny_model_path, capsys):
-    assert main([str(tmp_path / "gone.jpg"), "--model", str(tiny_model_path)]) == 1
-    assert "no such file or folder" in capsys.readouterr().err
+def test_missing_input_is_a_usage_error(tmp_path, tiny_model_path, capsys):
+    Image.fromarray(grey(32, 32)).save(tmp_path / "here.png")
+    with pytest.raises(SystemExit) as info:  # before any photo is done: a typo must not cost a batch
+        main([str(tmp_path / "here.png"), str(tmp_path / "gone.jpg"), "--model", str(tiny_model_path)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err == f"colorize: error: no such file or folder: {tmp_path / 'gone.jpg'}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["here.png"]
 
 
 def test_list_models(tiny_model_path, capsys):
