@@ -239,11 +239,16 @@ def _deep_tiff_pixels(path: Path, im: Image.Image) -> tuple[np.ndarray, np.ndarr
         return None
     import tifffile
 
-    with tifffile.TiffFile(path) as tif:
-        page = tif.pages[0]
-        arr, axes = page.asarray(), page.axes
-        extra = tuple(page.extrasamples or ())
-        photometric = int(page.photometric)
+    try:
+        with tifffile.TiffFile(path) as tif:
+            page = tif.pages[0]
+            arr, axes = page.asarray(), page.axes
+            extra = tuple(page.extrasamples or ())
+            photometric = int(page.photometric)
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - a compression tifffile cannot decode: Pillow's 8 bits beat no photo
+        return None
     if axes.startswith("S") and arr.ndim == 3:  # planar files come channel first
         arr = np.moveaxis(arr, 0, -1)
     if arr.dtype != np.uint16 or arr.ndim != 3:
