@@ -474,7 +474,7 @@ def _save_kwargs(fmt: str, photo: Photo | None, quality: int) -> dict:
             if kw.get("exif"):
                 exif.load(kw["exif"])
             exif[_XMP_TAG] = photo.xmp
-            kw["exif"] = exif
+            kw["exif"] = exif.tobytes()
     return kw
 
 
@@ -762,21 +762,47 @@ def _is_disk_error(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno is not None
 
 
+def _label_tags(exif: bytes) -> dict[int, object]:
+    """Our Software tag and a TIFF's XMP (tag 700) from an EXIF block: the label outlives a fallback."""
+    try:
+        parsed = Image.Exif()
+        parsed.load(exif)
+    except Exception:  # noqa: BLE001 - damaged: nothing to carry over
+        return {}
+    kept = {tag: parsed[tag] for tag in (_XMP_TAG,) if tag in parsed}
+    if is_colorizer_software(parsed.get(_SOFTWARE_TAG)):
+        kept[_SOFTWARE_TAG] = parsed[_SOFTWARE_TAG]
+    return kept
+
+
+def _exif_with(tags: dict[int, object]) -> bytes:
+    exif = Image.Exif()
+    exif.update(tags)
+    return exif.tobytes()
+
+
 def _metadata_fallbacks(kw: dict, photo: Photo | None) -> list[tuple[dict, str]]:
     """Ever smaller sets of metadata to try when an encoder rejects what the source carried."""
     steps: list[tuple[dict, str]] = []
     if "exif" in kw:
+        label = _label_tags(kw["exif"])
         text = _tiff_text_tags(kw["exif"])
         if text:
             small = Image.Exif()
             for tag, _type, _count, value, _ in text:
                 small[tag] = value
+            small.update(label)
             steps.append(({**kw, "exif": small.tobytes()},
                           "only its date, camera and copyright fields were kept"))
-        steps.append(({k: v for k, v in kw.items() if k != "exif"}, "saved without its EXIF data"))
+        bare = {k: v for k, v in kw.items() if k != "exif"}
+        if label:
+            bare["exif"] = _exif_with(label)
+        steps.append((bare, "saved without its EXIF data"))
     if "icc_profile" in kw:
-        steps.append(({k: v for k, v in kw.items() if k not in ("exif", "icc_profile")},
-                      "saved without its EXIF data and colour profile"))
+        bare = {k: v for k, v in kw.items() if k not in ("exif", "icc_profile")}
+        if label := _label_tags(kw["exif"]) if "exif" in kw else {}:
+            bare["exif"] = _exif_with(label)
+        steps.append((bare, "saved without its EXIF data and colour profile"))
     return steps
 
 

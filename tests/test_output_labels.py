@@ -216,3 +216,18 @@ def test_the_apps_saves_are_labelled(tmp_path, tiny_model_path, qapp):
     assert _prop(root, "stRef", "filePath") == ["photo.png"]
     with Image.open(tmp_path / "photo_bold.jpg") as im:
         assert im.getexif().get(0x0131) == f"Colorizer {__version__}"
+
+
+def test_the_label_survives_a_tiff_whose_copied_metadata_is_rejected(tmp_path):
+    """When libtiff refuses the source's EXIF and the save retries with less, the label stays."""
+    from engine.output_label import OutputLabel
+    from engine.photo_io import read_photo, write_photo
+
+    src = tmp_path / "odd.tif"  # a white point of one value where libtiff wants two
+    rgb = np.random.default_rng(1).integers(0, 256, (32, 48, 3), dtype=np.uint8)
+    tifffile.imwrite(src, rgb, photometric="rgb", extratags=[(318, 5, 1, (313, 1000), True)])
+    notes = write_photo(rgb, tmp_path / "out.tif", "tiff", read_photo(src), label=OutputLabel("tiny", "1"))
+    assert any("metadata could not be written" in n for n in notes), notes
+    with Image.open(tmp_path / "out.tif") as im:
+        assert im.getexif().get(0x0131) == f"Colorizer {__version__}"
+    assert _prop(_xmp(tmp_path / "out.tif"), "stRef", "filePath") == ["odd.tif"]
