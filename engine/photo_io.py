@@ -14,6 +14,7 @@ import os
 import re
 import socket
 import stat
+import struct
 import sys
 import tempfile
 import threading
@@ -107,6 +108,7 @@ class Photo:
     path: Path | None = None
     notes: list[str] = field(default_factory=list)
     xmp: bytes | None = None       # the source's XMP packet, kept (and labelled) in outputs
+    iptc: bytes | None = None      # the source's IPTC-IIM record (captions, keywords, credits), raw
 
     @property
     def size(self) -> tuple[int, int]:
@@ -359,7 +361,7 @@ def _photo_from_deep_rgb(deep: tuple[np.ndarray, np.ndarray | None, bool], orien
     clock.lap("colour conversion")
     return Photo(lightness=np.ascontiguousarray(L, dtype=np.float32), alpha=alpha, bit_depth=16, exif=exif,
                  icc_profile=icc, source_format=source_format, was_colour=was_colour, path=path, notes=notes,
-                 xmp=_xmp_of(im))
+                 xmp=_xmp_of(im), iptc=_iptc_of(im))
 
 
 def _colour_key_alpha(im: Image.Image) -> np.ndarray | None:
@@ -384,7 +386,7 @@ def _colour_key_alpha(im: Image.Image) -> np.ndarray | None:
 def _photo_from_image(im: Image.Image, exif: bytes | None, path: Path, source_format: str,
                       notes: list[str], *, container: str | None = None, clock: Stopwatch | None = None) -> Photo:
     icc = im.info.get("icc_profile")
-    xmp = _xmp_of(im)
+    xmp, iptc = _xmp_of(im), _iptc_of(im)
     alpha = _colour_key_alpha(im)
     mode = im.mode
     if mode in ("P", "PA"):
@@ -437,7 +439,26 @@ def _photo_from_image(im: Image.Image, exif: bytes | None, path: Path, source_fo
     clock.lap("colour conversion")
     return Photo(lightness=np.ascontiguousarray(L, dtype=np.float32), alpha=alpha, bit_depth=bit_depth,
                  exif=exif, icc_profile=icc, source_format=source_format, was_colour=was_colour,
-                 path=path, notes=notes, xmp=xmp)
+                 path=path, notes=notes, xmp=xmp, iptc=iptc)
+
+
+def _iptc_of(im: Image.Image) -> bytes | None:
+    """The IPTC-IIM record older archive software wrote (JPEG Photoshop block, TIFF tag 33723)."""
+    photoshop = im.info.get("photoshop")
+    if isinstance(photoshop, dict) and isinstance(photoshop.get(_IPTC_RESOURCE), bytes):
+        return photoshop[_IPTC_RESOURCE] or None
+    tags = getattr(im, "tag_v2", None)
+    value = tags.get(_IPTC_TAG) if tags is not None else None
+    if isinstance(value, tuple) and all(isinstance(v, int) for v in value):  # typed LONG, as Photoshop writes it
+        return struct.pack(f"{getattr(tags, '_endian', '<')}{len(value)}I", *value) or None
+    return bytes(value) if isinstance(value, (bytes, bytearray)) and value else None
+
+
+def _app13(iptc: bytes) -> bytes:
+    """A JPEG APP13 segment holding an IPTC-IIM record, as Photoshop and exiftool write it."""
+    resource = b"8BIM" + struct.pack(">HxxI", _IPTC_RESOURCE, len(iptc)) + iptc + b"\0" * (len(iptc) % 2)
+    payload = b"Photoshop 3.0\0" + resource
+    return b"\xff\xed" + struct.pack(">H", len(payload) + 2) + payload
 
 
 def _xmp_of(im: Image.Image) -> bytes | None:
@@ -469,17 +490,25 @@ def _save_kwargs(fmt: str, photo: Photo | None, quality: int) -> dict:
             info = PngImagePlugin.PngInfo()
             info.add_itxt("XML:com.adobe.xmp", photo.xmp.decode("utf-8", "replace"), zip=False)
             kw["pnginfo"] = info
-        elif photo.xmp and fmt == "tiff":  # Pillow writes XMP to a TIFF only as tag 700 of its directory
+        elif (photo.xmp or photo.iptc) and fmt == "tiff":  # Pillow writes these to a TIFF only as tags
             exif = Image.Exif()
             if kw.get("exif"):
                 exif.load(kw["exif"])
-            exif[_XMP_TAG] = photo.xmp
+            if photo.xmp:
+                exif[_XMP_TAG] = photo.xmp
+            if photo.iptc:
+                exif[_IPTC_TAG] = photo.iptc
             kw["exif"] = exif.tobytes()
+        if photo.iptc and fmt == "jpg":
+            kw["extra"] = _app13(photo.iptc)  # Pillow's way to add a marker segment of one's own
     return kw
 
 
 _XMP_TAG = 700
 _SOFTWARE_TAG = 305
+_IPTC_TAG = 33723
+_IPTC_RESOURCE = 0x0404  # the Photoshop image resource that holds IPTC-IIM
+_JPEG_SEGMENT_LIMIT = 65_000
 
 
 def _output_metadata(photo: Photo | None, label: OutputLabel | None, fmt: str, notes: list[str]) -> Photo | None:
@@ -487,6 +516,14 @@ def _output_metadata(photo: Photo | None, label: OutputLabel | None, fmt: str, n
 
     A copy (the pixels are shared), so the caller's Photo can be saved again another way.
     """
+    if photo is not None and photo.iptc:
+        if fmt in ("png", "webp"):
+            notes.append(f"its IPTC data (captions, keywords) has no place in {fmt.upper()} and was not copied; "
+                         "JPEG and TIFF keep it")
+            photo = replace(photo, iptc=None)
+        elif fmt == "jpg" and len(photo.iptc) > _JPEG_SEGMENT_LIMIT:
+            notes.append("the photo's IPTC data is too large for JPEG and was not copied")
+            photo = replace(photo, iptc=None)
     if label is None:
         if photo is not None and photo.xmp and fmt == "jpg" and len(photo.xmp) > JPEG_XMP_LIMIT:
             notes.append("the photo's XMP data is too large for JPEG and was not copied")
@@ -586,6 +623,8 @@ def _write_16bit_tiff(rgb16: np.ndarray, photo: Photo | None, handle, notes: lis
             notes.append("16-bit TIFF keeps the date, camera and copyright fields of the EXIF data, not all of it")
     if photo is not None and photo.xmp:
         extra.setdefault("extratags", []).append((_XMP_TAG, "B", len(photo.xmp), photo.xmp, True))
+    if photo is not None and photo.iptc:
+        extra.setdefault("extratags", []).append((_IPTC_TAG, 7, len(photo.iptc), photo.iptc, True))
     # tifffile writes its own Software tag and refuses a second one in extratags.
     software = [t for t in extra.get("extratags", []) if t[0] == _SOFTWARE_TAG]
     extra["software"] = software[0][3] if software else False

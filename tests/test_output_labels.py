@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -39,18 +40,37 @@ SOURCE_XMP = b"""<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <?xpacket end="w"?>"""
 
 
+def _iim(*records: tuple[int, str]) -> bytes:
+    """IPTC-IIM datasets of record 2 (caption 120, keyword 25, by-line 80), UTF-8 declared."""
+    data = b"\x1c\x01\x5a\x00\x03\x1b%G"
+    for number, text in records:
+        value = text.encode()
+        data += b"\x1c\x02" + bytes([number]) + struct.pack(">H", len(value)) + value
+    return data
+
+
+SOURCE_IPTC = _iim((120, "Grandmother at the mill, 1921"), (25, "mill"), (80, "A. Photographer"))
+
+
+def _app13(iim: bytes) -> bytes:
+    resource = b"8BIM\x04\x04\x00\x00" + struct.pack(">I", len(iim)) + iim + b"\x00" * (len(iim) % 2)
+    block = b"Photoshop 3.0\x00" + resource
+    return b"\xff\xed" + struct.pack(">H", len(block) + 2) + block
+
+
 def _grey(w: int = 64, h: int = 48) -> np.ndarray:
     return np.tile(np.linspace(30, 220, w, dtype=np.float32), (h, 1)).astype(np.uint8)
 
 
 def _archive_scan(path: Path) -> Path:
-    """A grey JPEG as an archive has it: camera EXIF, a titled XMP with its own document ID, an ICC profile."""
+    """A grey JPEG as an archive has it: camera EXIF, IPTC caption, titled XMP with a document ID, ICC profile."""
     exif = Image.Exif()
     exif[0x010F] = "TestCam"          # Make
     exif[0x013B] = "A. Archivist"     # Artist
     exif[0x0131] = "ScanSoft 2.0"     # Software: the scanner's, replaced by ours
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    Image.fromarray(_grey()).convert("RGB").save(path, exif=exif.tobytes(), xmp=SOURCE_XMP, icc_profile=icc)
+    Image.fromarray(_grey()).convert("RGB").save(path, exif=exif.tobytes(), xmp=SOURCE_XMP, icc_profile=icc,
+                                                 extra=_app13(SOURCE_IPTC))
     return path
 
 
@@ -81,7 +101,8 @@ def test_every_format_says_it_was_colorized(tmp_path, tiny_model_path, fmt, suff
     hints.mkdir()
     (hints / "scan.json").write_text('{"points": [{"x": 30, "y": 20, "color": "#2a4f9e"}]}')
     assert main([str(src), "--model", str(tiny_model_path), "--format", fmt, "--strength", "1.3",
-                 "--hints-dir", str(hints), "--render-size", "64", "-q"]) == 0
+                 "--hints-dir", str(hints), "--render-size", "64", "-q", "--json"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)["results"]
     out = tmp_path / f"scan_color{suffix}"
 
     with Image.open(out) as im:
@@ -89,6 +110,12 @@ def test_every_format_says_it_was_colorized(tmp_path, tiny_model_path, fmt, suff
         assert exif.get(0x0131) == f"Colorizer {__version__}"  # Software
         assert exif.get(0x010F) == "TestCam" and exif.get(0x013B) == "A. Archivist"  # the original's EXIF kept
         assert im.info.get("icc_profile")  # and its ICC profile
+        if fmt == "jpg":  # and its IPTC captions, where the format has a place for them
+            assert im.info["photoshop"][0x0404] == SOURCE_IPTC
+        elif fmt == "tiff":
+            assert bytes(im.tag_v2[33723]) == SOURCE_IPTC
+        else:
+            assert any(f"has no place in {fmt.upper()}" in n for n in result["notes"]), result["notes"]
     root = _xmp(out)
     assert _prop(root, "Iptc4xmpExt", "DigitalSourceType") == [DIGITAL_SOURCE_TYPE]
     assert _prop(root, "c", "Model") == ["tiny"] and _prop(root, "c", "Strength") == ["1.30"]
@@ -113,6 +140,9 @@ def test_every_format_says_it_was_colorized(tmp_path, tiny_model_path, fmt, suff
         assert tags["XMP-xmpMM:DerivedFromFilePath"] == "scan.jpg"
         assert tags["XMP-xmpMM:DerivedFromDocumentID"] == "xmp.did:scan-1921-04"
         assert tags["XMP-dc:Title"] == "Grandmother at the mill, 1921"
+        if fmt in ("jpg", "tiff"):
+            assert tags["IPTC:Caption-Abstract"] == "Grandmother at the mill, 1921"
+            assert tags["IPTC:By-line"] == "A. Photographer"
         assert tags["XMP-colorizer:Model"] == "tiny" and str(tags["XMP-colorizer:Strength"]) in ("1.3", "1.30")
         assert "Warning" not in tags, tags.get("Warning")
 
