@@ -552,7 +552,15 @@ def is_colorizer_output(path: Path | str) -> bool:
             with Image.open(path) as im:
                 if is_colorizer_xmp(_xmp_of(im)):
                     return True
-                return is_colorizer_software(im.getexif().get(0x0131))
+                # Only EXIF found in the header: im.getexif() would decode a whole PNG to look further.
+                if im.format == "TIFF":
+                    return is_colorizer_software(im.tag_v2.get(_SOFTWARE_TAG))
+                raw = im.info.get("exif")
+                if not isinstance(raw, bytes):
+                    return False
+                exif = Image.Exif()
+                exif.load(raw)
+                return is_colorizer_software(exif.get(_SOFTWARE_TAG))
     except Exception:  # noqa: BLE001 - a damaged or foreign file is simply not one of ours
         return False
 

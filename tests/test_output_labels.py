@@ -261,3 +261,22 @@ def test_the_label_survives_a_tiff_whose_copied_metadata_is_rejected(tmp_path):
     with Image.open(tmp_path / "out.tif") as im:
         assert im.getexif().get(0x0131) == f"Colorizer {__version__}"
     assert _prop(_xmp(tmp_path / "out.tif"), "stRef", "filePath") == ["odd.tif"]
+
+
+def test_a_result_whose_xmp_was_stripped_is_still_recognised(tmp_path, tiny_model_path):
+    """Some tools drop XMP but keep EXIF: Software still says the file is ours."""
+    from engine.batch import collect_inputs, split_own_outputs
+
+    Image.fromarray(_grey()).save(tmp_path / "a.png")
+    assert main([str(tmp_path / "a.png"), "--model", str(tiny_model_path), "-q"]) == 0
+    with Image.open(tmp_path / "a_color.png") as im:
+        im.load()
+        exif = im.info["exif"]
+        im.save(tmp_path / "resaved.jpg", exif=exif)  # EXIF only
+        im.save(tmp_path / "resaved.tif", exif=exif)
+    with Image.open(tmp_path / "resaved.jpg") as im:
+        assert "xmp" not in im.info
+    inputs, _ = collect_inputs([tmp_path])
+    keep, ours = split_own_outputs(inputs)
+    assert [i.path.name for i in keep] == ["a.png"]
+    assert sorted(i.path.name for i in ours) == ["a_color.png", "resaved.jpg", "resaved.tif"]
