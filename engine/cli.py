@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="colorize", description=__doc__, epilog=EPILOG,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("inputs", nargs="*", help="photos, folders or glob patterns")
+    p.add_argument("--from-list", type=Path, metavar="FILE",
+                   help="also read inputs from FILE, one path per line (relative to FILE's folder; # comments)")
     p.add_argument("-o", "--output-dir", type=Path, help="where to write (default: beside each photo)")
     p.add_argument("-r", "--recursive", action="store_true", help="include subfolders, mirroring them under -o")
     p.add_argument("--suffix", default="_color", help='added to each output name (default "_color"; may be "")')
@@ -95,8 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CPU threads to use (default: all cores; fewer leaves room for other work)")
     p.add_argument("--model", help="model name (see --list-models) or a .safetensors file")
     exists = p.add_mutually_exclusive_group()
-    exists.add_argument("--if-exists", choices=IF_EXISTS, default="rename",
-                        help="when an output file already exists (default: rename the new one)")
+    exists.add_argument("--if-exists", choices=IF_EXISTS, default=None,
+                        help="when an output file already exists (default: rename the new one; "
+                             "with --ray: skip it, so a rerun resumes)")
     exists.add_argument("--skip-existing", action="store_const", dest="if_exists", const="skip",
                         help="leave photos whose output already exists (same as --if-exists skip)")
     p.add_argument("--hints-dir", type=Path, help="folder of <photo name>.json colour hint files")
@@ -108,6 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "skipped by default, so a folder of originals and results is not done twice)")
     p.add_argument("--allow-huge", action="store_true",
                    help=f"allow images over {DEFAULT_MAX_PIXELS // 1_000_000} megapixels")
+    big = p.add_argument_group("large batches (see README: Large batches and clusters)")
+    big.add_argument("--shard", metavar="K/N",
+                     help="colorize only share K of N (by a hash of each photo's relative path), e.g. for a "
+                          "Slurm array or N machines; the N shares cover every photo exactly once")
+    big.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                     help='run on a Ray cluster (pip install -e ".[cluster]"): ADDRESS such as auto or '
+                          "ray://head:10001; without one, a local Ray on this machine")
+    big.add_argument("--workers", type=int, default=0,
+                     help="with --ray: model-holding workers (default: one per GPU, else one per CPU)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only errors")
     p.add_argument("--json", action="store_true", help="print machine-readable results to stdout")
     p.add_argument("--list-models", action="store_true", help="list bundled and user models, then exit")
@@ -177,6 +189,25 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.list_models:
         return _print_models(args.json)
+    shard = None
+    if args.shard is not None:
+        from engine.shards import ShardError, parse_shard
+
+        try:
+            shard = parse_shard(args.shard)
+        except ShardError as exc:
+            parser.error(str(exc))
+    if args.from_list is not None:
+        from engine.shards import ShardError, read_list
+
+        try:
+            args.inputs = [*args.inputs, *read_list(args.from_list)]
+        except ShardError as exc:
+            parser.error(str(exc))
+    if args.workers < 0:
+        parser.error("--workers must be 0 (automatic) or more")
+    if args.if_exists is None:
+        args.if_exists = "skip" if args.ray else "rename"
     if not args.inputs:
         parser.error("no photos given (try: colorize photo.jpg)")
     if not 0 <= args.strength <= MAX_STRENGTH:
@@ -220,6 +251,11 @@ def main(argv: list[str] | None = None) -> int:
         jobs = plan_jobs(inputs, settings)
     except UsageError as exc:
         parser.error(str(exc))
+    if shard is not None:
+        # Planned on the whole batch first, so a name clash resolves the same in every share.
+        from engine.shards import in_shard
+
+        jobs = [job for item, job in zip(inputs, jobs) if in_shard(item, *shard)]
     if not args.quiet or not jobs:  # otherwise they are named once, in the summary
         for item, reason in problems:
             print(f"colorize: {item}: {reason}", file=sys.stderr)
@@ -247,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
 
     try:
+        # Also with --ray: a model that cannot be used is said here, before a cluster starts.
         colorizer = Colorizer(args.model, device=args.device)
     except ModelError as exc:  # the settings cannot work for any photo: a usage error
         print(f"colorize: cannot use the model: {exc}", file=sys.stderr)
@@ -254,8 +291,18 @@ def main(argv: list[str] | None = None) -> int:
     except DeviceError as exc:
         print(f"colorize: {exc}", file=sys.stderr)
         return 2
+    from engine.cluster import ClusterError, run_jobs_on_ray
+
+    if args.ray:
+        address = None if args.ray == "local" else args.ray
+        work = run_jobs_on_ray(jobs, settings, colorizer.model_path or args.model, device=args.device,
+                               address=address, workers=args.workers, threads_per_worker=args.threads or 1)
+        where = f"on Ray ({address or 'local'})"
+    else:
+        work = run_jobs(jobs, colorizer, settings)
+        where = f"with {colorizer.describe()}"
     if not args.quiet:
-        print(f"Colorizing {len(jobs)} photo(s) with {colorizer.describe()}", file=sys.stderr)
+        print(f"Colorizing {len(jobs)} photo(s) {where}", file=sys.stderr)
 
     from tqdm import tqdm
 
@@ -265,9 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     bar = tqdm(total=len(jobs), unit="photo", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
     bar.set_description_str(_short(jobs[0].source.name), refresh=False)  # the photo being colorized
     try:
-        for result in run_jobs(jobs, colorizer, settings):
+        for result in work:
             results.append(result)
-            if result.index < len(jobs):
+            if result.index < len(jobs) and not args.ray:
                 bar.set_description_str(_short(jobs[result.index].source.name), refresh=False)
             bar.update(1)
             if args.quiet:  # failures are named once, in the summary
@@ -276,6 +323,10 @@ def main(argv: list[str] | None = None) -> int:
                 bar.write(f"failed: {result.job.source}: {result.message}", file=sys.stderr)
             for note in result.notes:  # re-colorized colour photos, renamed outputs, what a format dropped
                 bar.write(f"note: {result.job.source}: {note}", file=sys.stderr)
+    except ClusterError as exc:
+        bar.close()
+        print(f"colorize: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt as exc:
         bar.close()
         print("\ncolorize: cancelled; finished photos are kept, nothing half-written was left", file=sys.stderr)
@@ -283,8 +334,12 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + int(signum)
     finally:
         bar.close()
-    elapsed = time.monotonic() - start
+        if args.ray:
+            from engine.cluster import shutdown
 
+            shutdown()
+    elapsed = time.monotonic() - start
+    results.sort(key=lambda r: r.index)  # Ray hands them back as they finish
     counts = _print_json(results, own_results, problems, passed_over, elapsed) if args.json else \
         _counts(results, own_results, problems)
     failed = [r for r in results if r.status == "failed"]
