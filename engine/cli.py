@@ -309,8 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     _stop_like_ctrl_c(signal.SIGTERM, getattr(signal, "SIGHUP", None))
     start = time.monotonic()
     results = []
-    bar = tqdm(total=len(jobs), unit="photo", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
-    bar.set_description_str(_short(jobs[0].source.name), refresh=False)  # the photo being colorized
+    # The bar's description is the photo being colorized.
+    bar = tqdm(total=len(jobs), unit="photo", disable=args.quiet, file=sys.stderr, dynamic_ncols=True,
+               desc=_short(jobs[0].source.name))
     try:
         for result in work:
             results.append(result)
@@ -345,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = [r for r in results if r.status == "failed"]
     if not args.quiet or failed or problems:
         # The same counts as the JSON summary: photos that failed, and inputs that gave no photo.
-        ours_note = f" ({len(ours)} already Colorizer results)" if ours else ""
+        ours_note = f" ({len(ours)} already Colorizer result{'s' if len(ours) != 1 else ''})" if ours else ""
         no_photos = f"; {len(problems)} input(s) gave no photos" if problems else ""
         print(f"Done: {counts['done']} colorized, {counts['failed']} failed, {counts['skipped']} skipped"
               f"{ours_note} in {elapsed:.1f} s{no_photos}", file=sys.stderr)
