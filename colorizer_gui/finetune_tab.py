@@ -149,7 +149,7 @@ class PreviewView(QWidget):
     """
 
     HEADERS = ("Greyscale input", "Model now", "Original")
-    COMPARE_HEADERS = ("Greyscale input", "Before", "After", "Original")
+    COMPARE_HEADERS = ("Input", "Before", "After", "Original")   # four to a row: short words
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -863,7 +863,8 @@ class FineTuneTab(QWidget):
 
     def _update_controls(self) -> None:
         active = self._state in _ACTIVE
-        for w in (self.folder_button, self.folder_edit, self.base_combo, self.base_browse, self.name_edit, self.advanced,
+        for w in (self.folder_button, self.folder_edit, self.base_combo, self.base_browse, self.name_edit,
+                  self.advanced,
                   self.device_combo, self.estimate_button, *self.preset_buttons.values()):
             w.setEnabled(not active)
         self.start_button.setEnabled(not active and not self._start_problem())

@@ -127,6 +127,8 @@ class HintController(QObject):
                               else "Undo")
         self.act_redo.setText(f"Redo {self.store.redo_label(item).lower()}" if self.store.can_redo(item)
                               else "Redo")
+        for action, word in ((self.act_undo, "Undo"), (self.act_redo, "Redo")):
+            action.setIconText(word)   # the toolbar keeps its width; the Edit menu says what is undone
         self.act_clear.setEnabled(has and bool(item.hints))
         self.act_export.setEnabled(any(i.hints for i in self.tab.queue.items))
         self.act_import.setEnabled(len(self.tab.queue) > 0)

@@ -27,6 +27,7 @@ def main() -> int:
     parser.add_argument("--show", help="file name of the photo to select (default: the last)")
     parser.add_argument("--size", default="1280x820")
     parser.add_argument("--mode", default="split", choices=("split", "side_by_side", "after"))
+    parser.add_argument("--strength", type=int, help="move the shown photo's Strength slider to this %% first")
     args = parser.parse_args()
 
     from colorizer_gui.photo_queue import PhotoStatus
@@ -48,7 +49,11 @@ def main() -> int:
         tab.select_item(shown)
         tab.viewer.set_mode(args.mode)
         wait(app, lambda: shown.chroma is not None and tab.viewer.has_after())
+        if args.strength is not None:   # as a user would: the slider, for the selected photo only
+            tab.settings_panel.strength_slider.setValue(args.strength)
+            wait(app, lambda: tab._after_state is not None and tab._after_state[0] == round(args.strength / 100, 4))
         save_screenshot(app, window, args.out)
+        window.ask_unsaved_changes = lambda items: "discard"   # the script's change, not the user's
         window.close()
     return 0
 
