@@ -247,3 +247,20 @@ def test_hint_colour_is_exact_at_its_point_fills_its_object_and_stops_at_edges(t
     np.testing.assert_allclose(ab_at(hinted, 280, 128), ab_at(auto, 280, 128), atol=3.0)
     # ... while the hinted object takes the colour far from the hint too
     assert np.linalg.norm(ab_at(hinted, 20, 20) - blue) < 0.7 * np.linalg.norm(ab_at(auto, 20, 20) - blue)
+
+
+def test_a_sepia_scan_is_read_as_lightness_only(colorizer, tmp_path):
+    """A toned print's brown is not kept: its output equals that of a neutral grey of the same L."""
+    rng = np.random.default_rng(4)
+    L = np.clip(rng.normal(55, 20, (96, 128)), 5, 95)
+    L = np.asarray(Image.fromarray(L.astype(np.uint8)).resize((128, 96)), np.float64)
+    lab = np.stack([L, np.full_like(L, 8.0), np.full_like(L, 22.0)], axis=-1)  # a warm sepia tone
+    sepia = (np.clip(lab2rgb(lab), 0, 1) * 255 + 0.5).astype(np.uint8)
+    sepia_L = rgb2lab(sepia / 255.0)[..., 0]
+    neutral = (np.clip(lab2rgb(np.stack([sepia_L, 0 * L, 0 * L], axis=-1)), 0, 1) * 255 + 0.5).astype(np.uint8)
+    Image.fromarray(sepia).save(tmp_path / "sepia.png")
+    Image.fromarray(neutral).save(tmp_path / "neutral.png")
+    out_sepia = colorizer.colorize(tmp_path / "sepia.png", render_size=128)
+    out_neutral = colorizer.colorize(tmp_path / "neutral.png", render_size=128)
+    assert np.abs(out_sepia.rgb.astype(int) - out_neutral.rgb.astype(int)).max() <= 3
+    assert any("sepia" in n or "colour" in n for n in out_sepia.notes)
