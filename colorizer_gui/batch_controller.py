@@ -34,14 +34,12 @@ from colorizer_gui.photo_queue import ChromaKey, PhotoItem, PhotoStatus, QueueMo
 from colorizer_gui.previews import LruCache
 from colorizer_gui.settings import GuiSettings
 from engine.batch import BatchSettings, InputFile, Job, UsageError, collect_inputs, is_image_name, plan_jobs
+from engine.errors import NoSuchModel, OutputWouldReplaceInput, UnreadablePhoto
 from engine.hints import Hint
 from engine.infer import Chroma
 from engine.photo_io import DEFAULT_MAX_PIXELS, FORMATS, output_format_for
 
 PREVIEW_CACHE = 6  # photos whose viewing-size lightness stays in memory (~8 MB each)
-# How engine.photo_io's messages about files that cannot be read at all begin.
-_UNREADABLE = ("the file is", "the file does not", "the file cannot", "not an image", "the image data",
-               "permission denied: this", "images in", "this is a folder")
 
 
 @dataclass
@@ -70,8 +68,9 @@ class BatchController(QObject):
     -------
     model_state_changed()
         loading started, or a model was loaded, or loading failed (see `model_*` attributes).
-    model_problem(str title, str message)
-        a model could not be loaded: the window explains it in a dialog.
+    model_problem(str kind, str message)
+        a model could not be loaded: the window explains it in a dialog. kind is "missing" when
+        no model has the name asked for (engine.errors.NoSuchModel), else "model".
     batch_state_changed()
         started, paused, resumed, cancelled or finished.
     progress_changed()
@@ -514,11 +513,9 @@ class BatchController(QObject):
         try:
             return plan_jobs([InputFile(item.path, item.root if settings.output_dir is not None else None)],
                              settings)[0]
-        except UsageError as exc:
-            if "one of the inputs" in str(exc):
-                raise UsageError("its result would replace the original photo; add a name ending, "
-                                 "or choose another format or folder under Saving") from exc
-            raise
+        except OutputWouldReplaceInput as exc:
+            raise OutputWouldReplaceInput("its result would replace the original photo; add a name ending, "
+                                          "or choose another format or folder under Saving") from exc
 
     def _next_job(self) -> JobTask | None:
         while True:
@@ -632,7 +629,8 @@ class BatchController(QObject):
                 self.running = self.paused = False
                 self.log.emit("warning", "Colorizing stopped: there is no model to colour the photos with")
                 self.batch_state_changed.emit()
-            self.model_problem.emit("model", outcome.message)
+            missing = outcome.error_type is not None and issubclass(outcome.error_type, NoSuchModel)
+            self.model_problem.emit("missing" if missing else "model", outcome.message)
         self.model_state_changed.emit()
 
     def _on_job_outcome(self, outcome: JobOutcome) -> None:
@@ -674,7 +672,7 @@ class BatchController(QObject):
                                      "already exists")
             self._finish(item, PhotoStatus.SKIPPED, "a file with its result's name already exists")
         else:
-            if result.message.startswith(_UNREADABLE):
+            if result.failed_with(UnreadablePhoto):
                 item.readable = False   # no point previewing it; "Retry" still tries again
             self._finish(item, PhotoStatus.FAILED, result.message or "failed")
 

@@ -44,6 +44,7 @@ from colorizer_gui.qt_queue_view import QueueView
 from colorizer_gui.qt_settings_panel import SettingsPanel, effective_model
 from colorizer_gui.settings import GuiSettings
 from engine.catalog import list_models, user_data_dir
+from engine.files import atomic_write
 from engine.photo_io import FORMATS, READABLE_SUFFIXES
 from engine.resources import resource_path
 
@@ -437,8 +438,9 @@ class ColorizeTab(QWidget):
         copies = []
         for src in self._sample_files():
             dest = target / src.name
-            if not dest.exists():
-                shutil.copy2(src, dest)
+            if not dest.exists():  # atomic: a copy cut short would pass this test forever after
+                with atomic_write(dest) as out, open(src, "rb") as inp:
+                    shutil.copyfileobj(inp, out)
             copies.append(dest)
         if copies:
             self.add_paths(copies)
@@ -748,7 +750,7 @@ class ColorizeTab(QWidget):
     @Slot(str, str)
     def _on_controller_model_problem(self, kind: str, message: str) -> None:
         entries = list_models()
-        missing = not any(e.error is None for e in entries) or message.startswith("no model named")
+        missing = not any(e.error is None for e in entries) or kind == "missing"
         self.model_problem.emit(message, missing)
 
     @Slot(int, bool, str)

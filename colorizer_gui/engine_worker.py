@@ -65,6 +65,7 @@ class ModelLoaded:
     path: Path | None = None
     model_id: str = ""          # changes whenever a different model/device is loaded
     message: str = ""           # why it failed, in plain words
+    error_type: type[Exception] | None = None  # what loading raised (e.g. NoSuchModel)
 
 
 @dataclass
@@ -178,24 +179,6 @@ def render_preview(colorizer_render, lightness: np.ndarray, chroma: Chroma, stre
     return qimage_from_rgb(rgb)
 
 
-class _KeepResult:
-    """Stands in for the Colorizer inside `colorize_job`, keeping the result for the viewer.
-
-    `colorize_job` only calls `.colorize`; keeping its `ColorizeResult` gives the GUI the chroma
-    and the decoded photo without reading or predicting a second time. A `chroma` predicted
-    before (the preview) is handed to `Colorizer.colorize`, which then skips the network.
-    """
-
-    def __init__(self, colorizer: Colorizer, chroma: Chroma | None = None) -> None:
-        self._colorizer = colorizer
-        self._chroma = chroma
-        self.result = None
-
-    def colorize(self, *args, **kwargs):
-        self.result = self._colorizer.colorize(*args, chroma=self._chroma, **kwargs)
-        return self.result
-
-
 # --- the worker ------------------------------------------------------------------------------------
 
 
@@ -235,9 +218,9 @@ class EngineWorker(QObject):
         try:
             colorizer = Colorizer(task.model or None, device=task.device)
         except (ModelError, DeviceError) as exc:
-            return ModelLoaded(task, False, message=str(exc))
+            return ModelLoaded(task, False, message=str(exc), error_type=type(exc))
         except (OSError, RuntimeError, ValueError) as exc:
-            return ModelLoaded(task, False, message=f"the model could not be loaded ({exc})")
+            return ModelLoaded(task, False, message=f"the model could not be loaded ({exc})", error_type=type(exc))
         self.colorizer = colorizer
         self._loads += 1
         self.model_id = f"{colorizer.model_path}|{colorizer.device}|{self._loads}"
@@ -248,14 +231,16 @@ class EngineWorker(QObject):
     def _job(self, task: JobTask) -> JobOutcome:
         if self.colorizer is None:
             return JobOutcome(task, JobResult(task.job, "failed", "no colour model is loaded"))
-        keeper = _KeepResult(self.colorizer, task.chroma)
         report = _Throttle(lambda f, s: self.progress.emit(task.item_id, f, s))
         try:
-            result = colorize_job(task.job, keeper, task.settings, cancel=task.cancel.is_set, progress=report)
+            # The kept result gives the viewer the chroma and decoded photo without a second read.
+            result = colorize_job(task.job, self.colorizer, task.settings, cancel=task.cancel.is_set,
+                                  progress=report, chroma=task.chroma, keep_result=True)
         except MemoryError:
-            result = JobResult(task.job, "failed", "not enough memory for this photo; choose a faster detail setting")
+            result = JobResult(task.job, "failed", "not enough memory for this photo; choose a faster detail setting",
+                               error_type=MemoryError)
+        kept, result.colorized = result.colorized, None  # the outcome carries what the GUI needs
         outcome = JobOutcome(task, result)
-        kept = keeper.result
         if kept is not None:
             outcome.size = kept.photo.size
         if result.status == "done" and kept is not None:

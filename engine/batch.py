@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.hints import Hint, HintError, load_hints
-from engine.infer import Cancelled, Colorizer
+from engine.errors import HintError, OutputWouldReplaceInput, PhotoError, UsageError
+from engine.hints import Hint, load_hints
+from engine.infer import Cancelled, Chroma, Colorizer, ColorizeResult
 from engine.options import (
     DEFAULT_MAX_PIXELS,
     DEFAULT_RENDER_SIZE,
@@ -24,13 +25,9 @@ from engine.options import (
     READABLE_SUFFIXES,
     output_format_for,
 )
-from engine.photo_io import PhotoError, is_colorizer_output, read_photo, remove_stale_partials, write_photo
+from engine.photo_io import is_colorizer_output, read_photo, remove_stale_partials, write_photo
 
 MISSING = "no such file or folder"  # the reason for an input name that is not there
-
-
-class UsageError(ValueError):
-    """Settings that would be unsafe or impossible for the whole batch."""
 
 
 @dataclass
@@ -71,6 +68,14 @@ class JobResult:
     seconds: float = 0.0
     index: int = 0             # 1-based position in the batch
     total: int = 0
+    error_type: type[Exception] | None = None  # what a "failed" photo raised, for callers to test
+    # The colorized photo itself, only when colorize_job was asked to keep it (the app shows it);
+    # a CLI batch keeps thousands of results and must not hold every photo's pixels.
+    colorized: ColorizeResult | None = field(default=None, repr=False, compare=False)
+
+    def failed_with(self, kind: type[Exception]) -> bool:
+        """This photo failed with `kind` (e.g. `UnreadablePhoto`) or a subclass of it."""
+        return self.error_type is not None and issubclass(self.error_type, kind)
 
     def to_json(self) -> dict:
         return {**json_path("input", self.job.source), **json_path("output", self.output),
@@ -219,7 +224,7 @@ def plan_jobs(inputs: list[InputFile], settings: BatchSettings) -> list[Job]:
             dest = folder / f"{stem}-{n}{FORMATS[fmt][1]}"
             n += 1
         if dest.resolve() in input_keys:
-            raise UsageError(f"the output for {item.path} would be {dest}, which is one of the inputs; "
+            raise OutputWouldReplaceInput(f"the output for {item.path} would be {dest}, which is one of the inputs; "
                              "choose another --suffix, --format or -o folder")
         taken[dest.resolve()] = item.path
         jobs.append(Job(item.path, dest, fmt))
@@ -246,8 +251,15 @@ def _hints_for(job: Job, settings: BatchSettings) -> list[Hint] | None:
 
 def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
                  cancel: Callable[[], bool] | None = None,
-                 progress: Callable[[float, str], None] | None = None) -> JobResult:
+                 progress: Callable[[float, str], None] | None = None,
+                 chroma: Chroma | None = None, keep_result: bool = False) -> JobResult:
+    """Read, colorize and write one photo; every failure becomes a "failed" result, never a raise.
+
+    `chroma` is a prediction made earlier for this photo (a preview), passed on to
+    `Colorizer.colorize`. `keep_result` puts the `ColorizeResult` into the result's `colorized`.
+    """
     start = time.monotonic()
+    kept: ColorizeResult | None = None
     dest = job.dest
     # Before the skip below: a re-run with --skip-existing also clears what a killed run left.
     remove_stale_partials(dest.parent)
@@ -261,7 +273,9 @@ def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
         hints = _hints_for(job, settings)
         photo = read_photo(job.source, max_pixels=settings.max_pixels)
         result = colorizer.colorize(photo, hints, settings.render_size, settings.strength,
-                                    cancel=cancel, progress=progress)
+                                    cancel=cancel, progress=progress, chroma=chroma)
+        if keep_result:
+            kept = result
         if cancel is not None and cancel():
             raise Cancelled()
         notes = result.notes + renamed + write_photo(
@@ -270,16 +284,17 @@ def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
         if hints:
             notes.append(f"{len(hints)} colour hint(s) used")
     except Cancelled:
-        return JobResult(job, "cancelled", "cancelled", seconds=time.monotonic() - start)
+        return JobResult(job, "cancelled", "cancelled", seconds=time.monotonic() - start, colorized=kept)
     except (PhotoError, HintError) as exc:
-        return JobResult(job, "failed", str(exc), seconds=time.monotonic() - start)
+        return JobResult(job, "failed", str(exc), seconds=time.monotonic() - start, error_type=type(exc),
+                         colorized=kept)
     except MemoryError:
         return JobResult(job, "failed", "not enough memory for this photo; try a smaller render size",
-                         seconds=time.monotonic() - start)
+                         seconds=time.monotonic() - start, error_type=MemoryError, colorized=kept)
     except Exception as exc:  # noqa: BLE001 - one photo's surprise must not end a batch of thousands
         return JobResult(job, "failed", f"unexpected error ({type(exc).__name__}: {exc})",
-                         seconds=time.monotonic() - start)
-    return JobResult(job, "done", "", output=dest, notes=notes, seconds=time.monotonic() - start)
+                         seconds=time.monotonic() - start, error_type=type(exc), colorized=kept)
+    return JobResult(job, "done", "", output=dest, notes=notes, seconds=time.monotonic() - start, colorized=kept)
 
 
 def run_jobs(jobs: list[Job], colorizer: Colorizer, settings: BatchSettings, *,

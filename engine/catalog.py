@@ -8,6 +8,7 @@ from pathlib import Path
 
 import platformdirs
 
+from engine.errors import NoSuchModel
 from engine.resources import resource_path
 from engine.weights import MODEL_SUFFIX, PICKLE_SUFFIXES, ModelError, ModelInfo, read_model_info
 
@@ -72,4 +73,4 @@ def resolve_model(name_or_path: str | Path | None = None) -> Path:
         if path.is_file():
             return path
     known = ", ".join(sorted({e.name for e in list_models()})) or "none installed"
-    raise ModelError(f"no model named {name_or_path!r} (available: {known})")
+    raise NoSuchModel(f"no model named {name_or_path!r} (available: {known})")

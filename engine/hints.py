@@ -17,13 +17,11 @@ import torch
 import torch.nn.functional as F
 
 from engine.color import rgb_to_lab
+from engine.errors import HintError
+from engine.files import atomic_write
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 HINT_PATCH = 3  # pixels at render scale, the middle of the 1-5 px patches seen in training
-
-
-class HintError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,8 @@ def hints_to_json(hints: list[Hint]) -> dict:
 
 
 def save_hints(hints: list[Hint], path: Path) -> None:
-    Path(path).write_text(json.dumps(hints_to_json(hints), indent=2) + "\n", encoding="utf-8")
+    with atomic_write(path, "w") as f:
+        f.write(json.dumps(hints_to_json(hints), indent=2) + "\n")
 
 
 def rasterize(hints: list[Hint] | None, photo_size: tuple[int, int], render_size: tuple[int, int]

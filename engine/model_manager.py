@@ -13,10 +13,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
 from engine.catalog import ModelEntry, bundled_models_dir, list_models, user_models_dir
+from engine.errors import NoSuchModel
+from engine.files import atomic_write
 from engine.weights import MODEL_SUFFIX, ModelError, check_model_file
 
 __all__ = ["check_model_file"]  # the one validation, in engine.weights; imported from here too
@@ -93,7 +94,7 @@ def find_user_model(name: str) -> Path:
 def rename_model(name: str, new_name: str) -> Path:
     """Rename a user model: its file and the name stored inside it."""
     from safetensors import safe_open
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import load_file, save
 
     old = find_user_model(name)
     new_name = validate_name(new_name)
@@ -109,7 +110,8 @@ def rename_model(name: str, new_name: str) -> Path:
     except Exception as exc:  # noqa: BLE001 - any reading problem means "damaged"
         raise ModelError(f"the model file is damaged ({exc})") from exc
     meta["name"] = new_name
-    _write_atomic(dest, lambda tmp: save_file(tensors, str(tmp), metadata=meta))
+    with atomic_write(dest) as out:
+        out.write(save(tensors, metadata=meta))
     # On a case-insensitive file system a case-only rename wrote over the same file: keep it.
     if old.exists() and not os.path.samefile(old, dest):
         old.unlink()
@@ -126,14 +128,15 @@ def export_model_file(name_or_path: str | Path, dest: Path) -> Path:
     if not src.is_file():
         matches = [e.path for e in list_models() if e.name == str(name_or_path)]
         if not matches:
-            raise ModelError(f"there is no model named {name_or_path!r}")
+            raise NoSuchModel(f"there is no model named {name_or_path!r}")
         src = matches[-1]  # user models come after bundled ones and win, as in resolve_model
     dest = Path(dest)
     if dest.suffix != MODEL_SUFFIX:
         dest = dest.with_name(dest.name + MODEL_SUFFIX)
     if dest.exists() and dest.resolve() == src.resolve():
         return dest
-    _write_atomic(dest, lambda tmp: shutil.copyfile(src, tmp))
+    with atomic_write(dest) as out, open(src, "rb") as inp:
+        shutil.copyfileobj(inp, out)
     return dest
 
 
@@ -151,22 +154,11 @@ def import_model(src: Path, name: str | None = None, *, replace: bool = False) -
             raise ModelError(_taken_message(wanted))
         wanted = unique_name(wanted)
     dest = user_models_dir() / f"{wanted}{MODEL_SUFFIX}"
-    _write_atomic(dest, lambda tmp: shutil.copyfile(src, tmp))
+    with atomic_write(dest) as out, open(src, "rb") as inp:
+        shutil.copyfileobj(inp, out)
     try:
         check_model_file(dest)  # the copy, not the original, is what will be loaded later
     except ModelError:
         dest.unlink(missing_ok=True)
         raise
     return dest
-
-
-def _write_atomic(dest: Path, write) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}-", suffix=".tmp", dir=dest.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

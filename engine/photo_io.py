@@ -12,7 +12,6 @@ import errno
 import io
 import os
 import re
-import socket
 import stat
 import struct
 import sys
@@ -28,6 +27,10 @@ import numpy as np
 from PIL import Image, ImageCms, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from engine.color import lightness_from_grey, lightness_from_rgb
+from engine.errors import DiskFull, PhotoError, UnreadablePhoto
+from engine.files import atomic_write
+from engine.files import is_partial_name as is_partial_name  # noqa: F401 - importers expect it here
+from engine.files import remove_stale_partials as remove_stale_partials  # noqa: F401
 from engine.options import DEFAULT_MAX_PIXELS, FORMATS, output_format_for
 from engine.options import READABLE_SUFFIXES as READABLE_SUFFIXES  # noqa: F401 - importers expect it here
 from engine.output_label import (
@@ -75,10 +78,6 @@ def _plain_reason(exc: BaseException) -> str | None:
     return None
 
 
-class PhotoError(Exception):
-    """A photo that cannot be read or written; the message is meant for the user."""
-
-
 class Stopwatch:
     """Adds elapsed seconds per stage into an optional dict (the benchmark's breakdown)."""
 
@@ -121,32 +120,32 @@ def _open(path: Path) -> Image.Image:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
             # Opening a named pipe would wait forever for a writer; a device is not a photo.
-            raise PhotoError("this is not a regular file (a named pipe, socket or device), so it was not read")
+            raise UnreadablePhoto("this is not a regular file (a named pipe, socket or device), so it was not read")
         if info.st_size == 0:
-            raise PhotoError("the file is empty (0 bytes)")
+            raise UnreadablePhoto("the file is empty (0 bytes)")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow warns (then copes) on damaged EXIF at open
             return Image.open(path)
     except PhotoError:
         raise
     except FileNotFoundError as exc:
-        raise PhotoError("the file does not exist") from exc
+        raise UnreadablePhoto("the file does not exist") from exc
     except IsADirectoryError as exc:
-        raise PhotoError("this is a folder, not a photo") from exc
+        raise UnreadablePhoto("this is a folder, not a photo") from exc
     except PermissionError as exc:
-        raise PhotoError("permission denied: this file cannot be read") from exc
+        raise UnreadablePhoto("permission denied: this file cannot be read") from exc
     except UnidentifiedImageError as exc:
-        raise PhotoError("not an image in a format Colorizer can read") from exc
+        raise UnreadablePhoto("not an image in a format Colorizer can read") from exc
     except (OSError, EOFError) as exc:
         if (plain := _plain_reason(exc)) is not None:
-            raise PhotoError(plain) from exc
+            raise UnreadablePhoto(plain) from exc
         if isinstance(exc, EOFError) or "truncated" in str(exc).lower():
-            raise PhotoError(_TRUNCATED) from exc
-        raise PhotoError(f"the file cannot be read ({getattr(exc, 'strerror', None) or exc})") from exc
+            raise UnreadablePhoto(_TRUNCATED) from exc
+        raise UnreadablePhoto(f"the file cannot be read ({getattr(exc, 'strerror', None) or exc})") from exc
     except Exception as exc:  # noqa: BLE001 - a format plugin choking on a damaged header
         if (plain := _plain_reason(exc)) is not None:
-            raise PhotoError(plain) from exc
-        raise PhotoError(f"the file is damaged or not an image ({type(exc).__name__}: {exc})") from exc
+            raise UnreadablePhoto(plain) from exc
+        raise UnreadablePhoto(f"the file is damaged or not an image ({type(exc).__name__}: {exc})") from exc
 
 
 def _read_exif(im: Image.Image, notes: list[str]) -> tuple[Image.Exif | None, int]:
@@ -330,13 +329,13 @@ def read_photo(path: Path | str, *, max_pixels: int | None = DEFAULT_MAX_PIXELS,
                 raise PhotoError("not enough memory to open this image") from exc
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
                 if (plain := _plain_reason(exc)) is not None:
-                    raise PhotoError(_with_library_words(plain, library_lines)) from exc
+                    raise UnreadablePhoto(_with_library_words(plain, library_lines)) from exc
                 msg = str(exc).lower()
                 if "truncated" in msg or isinstance(exc, EOFError):
-                    raise PhotoError(_with_library_words(_TRUNCATED, library_lines)) from exc
-                raise PhotoError(_with_library_words(f"the image data is damaged ({exc})", library_lines)) from exc
+                    raise UnreadablePhoto(_with_library_words(_TRUNCATED, library_lines)) from exc
+                raise UnreadablePhoto(_with_library_words(f"the image data is damaged ({exc})", library_lines)) from exc
             except Exception as exc:  # noqa: BLE001 - decoders raise assorted errors on damaged data
-                raise PhotoError(_with_library_words(f"the image data is damaged ({type(exc).__name__}: {exc})",
+                raise UnreadablePhoto(_with_library_words(f"the image data is damaged ({type(exc).__name__}: {exc})",
                                                      library_lines)) from exc
     finally:
         im.close()
@@ -431,7 +430,7 @@ def _photo_from_image(im: Image.Image, exif: bytes | None, path: Path, source_fo
         was_colour = _is_colour(rgb)
         L = lightness_from_rgb(rgb)
     else:
-        raise PhotoError(f"images in {mode} mode are not supported")
+        raise UnreadablePhoto(f"images in {mode} mode are not supported")
     if was_colour:
         notes.append("the photo already has colour (or a sepia tone); it was re-colorized from its lightness")
     if alpha is not None and alpha.dtype != np.uint8 and bit_depth == 8:
@@ -644,109 +643,6 @@ def _write_16bit_tiff(rgb16: np.ndarray, photo: Photo | None, handle, notes: lis
     handle.write(buffer.getbuffer())
 
 
-# Temporary files are named `.STEM.colorizer-HOST-PID-RANDOM.partial`: a kill -9 or a power cut
-# can leave one behind, and the name alone says it is ours and whether its writer is gone
-# (same host, process no longer running), so a later run can remove it without guessing
-# from its age and without touching anyone else's files.
-_PARTIAL_SUFFIX = ".partial"
-_PARTIAL_RE = re.compile(r"^\..*\.colorizer-(?P<host>[A-Za-z0-9]+)-(?P<pid>\d+)-[A-Za-z0-9_]{6,}\.partial$")
-_STEM_BYTES = 120  # file names are limited to 255 bytes; leave room for the rest of the name
-_swept_folders: set[str] = set()
-_sweep_lock = threading.Lock()
-
-
-def _host_tag() -> str:
-    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:24] or "host"
-
-
-def _partial_prefix(dest: Path) -> str:
-    stem = os.fsencode(dest.stem)[:_STEM_BYTES].decode(errors="ignore") or "photo"
-    return f".{stem}.colorizer-{_host_tag()}-{os.getpid()}-"
-
-
-def is_partial_name(name: str) -> bool:
-    """A temporary file of ours (finished photos never have this name)."""
-    return _PARTIAL_RE.match(name) is not None
-
-
-def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    if os.name == "nt":  # os.kill would terminate the process there: ask the kernel instead
-        import ctypes
-
-        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        code = ctypes.c_ulong()
-        ctypes.windll.kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-        ctypes.windll.kernel32.CloseHandle(handle)
-        return code.value == 259  # STILL_ACTIVE
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # EPERM: alive, someone else's
-        return True
-    return True
-
-
-def remove_stale_partials(folder: Path | str) -> list[Path]:
-    """Delete our temporary files in `folder` whose writing process has died (kill -9, crash).
-
-    Done once per folder per process (callers may ask before every photo); returns what was
-    removed. Files of a live writer, of another machine, or of anyone else are left alone.
-    """
-    folder = Path(folder)
-    key = os.path.abspath(folder)
-    with _sweep_lock:
-        if key in _swept_folders:
-            return []
-        _swept_folders.add(key)
-    removed: list[Path] = []
-    host = _host_tag()
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return removed
-    for entry in entries:
-        match = _PARTIAL_RE.match(entry.name)
-        if match is None or match["host"] != host or _process_alive(int(match["pid"])):
-            continue
-        with contextlib.suppress(OSError):
-            if entry.is_file(follow_symlinks=False):
-                os.unlink(entry.path)
-                removed.append(Path(entry.path))
-    return removed
-
-
-def _make_folders(folder: Path) -> list[Path]:
-    """mkdir -p, returning the folders it created (outermost first) so a failure can undo them."""
-    missing: list[Path] = []
-    probe = folder
-    while not probe.exists() and probe != probe.parent:
-        missing.append(probe)
-        probe = probe.parent
-    created: list[Path] = []
-    for d in reversed(missing):
-        try:
-            d.mkdir()
-            created.append(d)
-        except FileExistsError:
-            if not d.is_dir():
-                _remove_empty_folders(created)
-                raise
-    return created
-
-
-def _remove_empty_folders(created: list[Path]) -> None:
-    for d in reversed(created):
-        try:
-            d.rmdir()  # only succeeds while empty: another photo's output keeps it
-        except OSError:
-            break
-
-
 def write_photo(rgb: np.ndarray, dest: Path | str, fmt: str, photo: Photo | None = None, *,
                 quality: int = 95, overwrite: bool = False, timings: dict[str, float] | None = None,
                 label: OutputLabel | None = None) -> list[str]:
@@ -774,32 +670,15 @@ def write_photo(rgb: np.ndarray, dest: Path | str, fmt: str, photo: Photo | None
         rgb = ((rgb.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
     if dest.exists() and not overwrite:
         raise PhotoError(f"{dest.name} already exists")
-    created: list[Path] = []
     try:
-        created = _make_folders(dest.parent)
-        remove_stale_partials(dest.parent)
-        fd, tmp_name = tempfile.mkstemp(prefix=_partial_prefix(dest), suffix=_PARTIAL_SUFFIX, dir=dest.parent)
-    except FileExistsError as exc:
+        with atomic_write(dest) as handle:
+            _encode_into(handle, rgb, fmt, photo, quality, notes)
+    except FileExistsError as exc:  # only making the folders raises it: os.replace overwrites
         raise PhotoError(f"cannot create the folder {dest.parent}: a file has that name") from exc
     except OSError as exc:
-        _remove_empty_folders(created)
-        raise PhotoError(_write_error_text(exc, dest.parent)) from exc
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            _encode_into(handle, rgb, fmt, photo, quality, notes)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; outputs are ordinary files
-        os.replace(tmp, dest)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        _remove_empty_folders(created)
-        if isinstance(exc, OSError):
-            raise PhotoError(_write_error_text(exc, dest.parent)) from exc
-        if isinstance(exc, Exception):  # an encoder refusing these pixels or settings
-            raise PhotoError(f"could not save as {fmt.upper()} ({exc})") from exc
-        raise
+        raise _write_error(exc, dest.parent) from exc
+    except Exception as exc:  # noqa: BLE001 - an encoder refusing these pixels or settings
+        raise PhotoError(f"could not save as {fmt.upper()} ({exc})") from exc
     clock.lap("encode")
     return notes
 
@@ -894,15 +773,9 @@ def _encode_into(handle, rgb: np.ndarray, fmt: str, photo: Photo | None, quality
     raise RuntimeError(_with_library_words(str(first), lines)) from first
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _write_error_text(exc: OSError, folder: Path) -> str:
+def _write_error(exc: OSError, folder: Path) -> PhotoError:
     if exc.errno == errno.ENOSPC:
-        return f"the disk is full: no room to save in {folder}"
+        return DiskFull(f"the disk is full: no room to save in {folder}")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"permission denied: cannot write in {folder}"
-    return f"could not save ({exc.strerror or exc})"
+        return PhotoError(f"permission denied: cannot write in {folder}")
+    return PhotoError(f"could not save ({exc.strerror or exc})")

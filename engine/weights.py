@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from safetensors import SafetensorError
 
+from engine.errors import ModelError, ModelRejected
+from engine.files import atomic_write
 from engine.model_config import UNetConfig
 
 if TYPE_CHECKING:  # torch loads only to build or save a network: listing models stays instant
@@ -27,10 +28,6 @@ FORMAT = "colorizer-model"
 FORMAT_VERSION = "1"
 MODEL_SUFFIX = ".safetensors"
 DEFAULT_TEMPERATURE = 0.38
-
-
-class ModelError(Exception):
-    """A model file that cannot be used; the message says why in plain words."""
 
 
 @dataclass
@@ -61,9 +58,9 @@ class ModelInfo:
     @classmethod
     def from_metadata(cls, meta: dict[str, str]) -> ModelInfo:
         if meta.get("format") != FORMAT:
-            raise ModelError("this file is not a Colorizer model (its metadata does not say so)")
+            raise ModelRejected("this file is not a Colorizer model (its metadata does not say so)")
         if meta.get("format_version") != FORMAT_VERSION:
-            raise ModelError(f"model format version {meta.get('format_version')!r} is not supported by this version")
+            raise ModelRejected(f"model format version {meta.get('format_version')!r} is not supported by this version")
         try:
             config = UNetConfig(**json.loads(meta["config"]))
             return cls(
@@ -77,7 +74,7 @@ class ModelInfo:
                 hints_trained=meta.get("hints_trained", "1") == "1",
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise ModelError(f"the model's metadata is damaged ({exc})") from exc
+            raise ModelRejected(f"the model's metadata is damaged ({exc})") from exc
 
 
 def save_model(model: ColorUNet, info: ModelInfo, path: Path, *, half: bool = True) -> None:
@@ -86,10 +83,9 @@ def save_model(model: ColorUNet, info: ModelInfo, path: Path, *, half: bool = Tr
     Weights are stored as float16 by default: half the download, no visible difference
     (loading converts back to float32).
     """
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     info.config = model.config
     tensors = {}
     for k, v in model.state_dict().items():
@@ -97,15 +93,8 @@ def save_model(model: ColorUNet, info: ModelInfo, path: Path, *, half: bool = Tr
         # Batch-norm statistics can exceed float16's range (65504): keep them in float32.
         small = half and v.is_floating_point() and "running_" not in k
         tensors[k] = (v.half() if small else v).contiguous()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata=info.to_metadata())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a model file is an ordinary shareable file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as f:
+        f.write(save(tensors, metadata=info.to_metadata()))
 
 
 # Pickle-based checkpoints (torch.save) can run arbitrary code when loaded; they are refused.
@@ -130,13 +119,13 @@ def read_model_info(path: Path) -> ModelInfo:
     """Metadata only: cheap enough to list many models, and without importing torch."""
     path = Path(path)
     if path.is_file() and (path.suffix.lower() in PICKLE_SUFFIXES or _looks_like_pickle(path)):
-        raise ModelError(_PICKLE_REFUSED)
+        raise ModelRejected(_PICKLE_REFUSED)
     try:
         meta = _header_metadata(path)
     except FileNotFoundError as exc:
         raise ModelError(f"model file not found: {path}") from exc
     except (OSError, ValueError) as exc:
-        raise ModelError(f"the model file is damaged or not a model ({exc})") from exc
+        raise ModelRejected(f"the model file is damaged or not a model ({exc})") from exc
     return ModelInfo.from_metadata(meta)
 
 
@@ -188,16 +177,16 @@ def _check_architecture(info: ModelInfo, tensors: dict[str, torch.Tensor]) -> No
         with torch.device("meta"):
             expected = {k: tuple(v.shape) for k, v in ColorUNet(info.config).state_dict().items()}
     except (RuntimeError, ValueError, TypeError) as exc:
-        raise ModelError(f"the model's architecture settings are invalid ({exc})") from exc
+        raise ModelRejected(f"the model's architecture settings are invalid ({exc})") from exc
     missing = sorted(expected.keys() - tensors.keys())
     unexpected = sorted(tensors.keys() - expected.keys())
     if missing or unexpected:
         detail = f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}"
-        raise ModelError(f"the weights do not fit the model's architecture ({detail}; "
+        raise ModelRejected(f"the weights do not fit the model's architecture ({detail}; "
                          f"{len(missing)} missing, {len(unexpected)} unexpected)")
     for k, shape in expected.items():
         if tuple(tensors[k].shape) != shape:
-            raise ModelError(f"the weights do not fit the model's architecture: {k} is "
+            raise ModelRejected(f"the weights do not fit the model's architecture: {k} is "
                              f"{tuple(tensors[k].shape)}, expected {shape}")
 
 
@@ -218,14 +207,14 @@ def check_model_info(info: ModelInfo) -> ModelInfo:
     for key, (low, high) in CONFIG_LIMITS.items():
         value = getattr(info.config, key)
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise ModelError(f"the model asks for an implausible architecture ({key}={value!r})")
+            raise ModelRejected(f"the model asks for an implausible architecture ({key}={value!r})")
     if not isinstance(info.config.hint_injection, bool):
-        raise ModelError(f"the model asks for an implausible architecture "
+        raise ModelRejected(f"the model asks for an implausible architecture "
                          f"(hint_injection={info.config.hint_injection!r})")
     t = info.temperature
     low, high = TEMPERATURE_LIMITS
     if not isinstance(t, float) or not math.isfinite(t) or not low <= t <= high:
-        raise ModelError(f"the model's decoding temperature is implausible ({t!r}; it must be between "
+        raise ModelRejected(f"the model's decoding temperature is implausible ({t!r}; it must be between "
                          f"{low:g} and {high:g})")
     return info
 
@@ -235,9 +224,9 @@ def _check_finite(tensors: dict[str, torch.Tensor], what: str = "the model's wei
 
     for k, v in tensors.items():
         if not isinstance(v, torch.Tensor):
-            raise ModelError(f"{what} hold something other than numbers (in {k})")
+            raise ModelRejected(f"{what} hold something other than numbers (in {k})")
         if v.is_floating_point() and not torch.isfinite(v).all():
-            raise ModelError(f"{what} contain invalid numbers (in {k})")
+            raise ModelRejected(f"{what} contain invalid numbers (in {k})")
 
 
 def _check_values(tensors: dict[str, torch.Tensor], expected: dict[str, torch.Tensor]) -> None:
@@ -248,13 +237,13 @@ def _check_values(tensors: dict[str, torch.Tensor], expected: dict[str, torch.Te
         v = tensors[k]
         if v.is_floating_point() != ref.is_floating_point() or v.dtype == torch.bool:
             kind = "decimal" if ref.is_floating_point() else "integer"
-            raise ModelError(f"the model's weights have the wrong kind of numbers ({k} is {v.dtype}, "
+            raise ModelRejected(f"the model's weights have the wrong kind of numbers ({k} is {v.dtype}, "
                              f"expected {kind} numbers)")
     _check_finite(tensors)
     bins = tensors.get("bins")
     if bins is not None and bins.numel():
         if bins.abs().max() > _AB_LIMIT or (bins.amax(dim=0) - bins.amin(dim=0) <= 0).any():
-            raise ModelError("the model's colour classes (bins) are not real colours")
+            raise ModelRejected("the model's colour classes (bins) are not real colours")
 
 
 def _check_outputs(model: ColorUNet, info: ModelInfo) -> None:
@@ -268,7 +257,7 @@ def _check_outputs(model: ColorUNet, info: ModelInfo) -> None:
     with torch.inference_mode():
         ab = model.decode(model(x), info.temperature)
     if not torch.isfinite(ab).all():
-        raise ModelError("the model's weights overflow: its predictions are not numbers")
+        raise ModelRejected("the model's weights overflow: its predictions are not numbers")
 
 
 def load_model(path: Path) -> tuple[ColorUNet, ModelInfo]:
@@ -291,12 +280,12 @@ def load_model(path: Path) -> tuple[ColorUNet, ModelInfo]:
     except OSError as exc:
         raise ModelError(f"the model file cannot be read ({exc.strerror or exc})") from exc
     if size > MAX_MODEL_BYTES:
-        raise ModelError(f"the file is too large for a colorization model ({size / 2**20:.0f} MB)")
+        raise ModelRejected(f"the file is too large for a colorization model ({size / 2**20:.0f} MB)")
     info = check_model_info(read_model_info(path))
     try:
         raw = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:
-        raise ModelError(f"the model file is damaged ({exc})") from exc
+        raise ModelRejected(f"the model file is damaged ({exc})") from exc
     _check_architecture(info, raw)
     with torch.device("meta"):
         expected = ColorUNet(info.config).state_dict()
@@ -307,7 +296,7 @@ def load_model(path: Path) -> tuple[ColorUNet, ModelInfo]:
         model.load_state_dict(tensors, strict=True)
     except (RuntimeError, ValueError, TypeError) as exc:
         first_line = str(exc).strip().splitlines()[0]
-        raise ModelError(f"the weights do not fit the model's architecture: {first_line}") from exc
+        raise ModelRejected(f"the weights do not fit the model's architecture: {first_line}") from exc
     model.eval()
     _check_outputs(model, info)
     return model, info
@@ -332,24 +321,24 @@ def check_checkpoint(ckpt: object) -> dict:
     import torch
 
     if not isinstance(ckpt, dict):
-        raise ModelError("this is not a Colorizer training checkpoint")
+        raise ModelRejected("this is not a Colorizer training checkpoint")
     for key, kind in _CHECKPOINT_PARTS.items():
         if not isinstance(ckpt.get(key), kind) or isinstance(ckpt.get(key), bool):
-            raise ModelError(f"the checkpoint is damaged or not a Colorizer checkpoint (its {key!r} is missing "
+            raise ModelRejected(f"the checkpoint is damaged or not a Colorizer checkpoint (its {key!r} is missing "
                              "or of the wrong kind)")
     for part in ("model", "ema"):
         _check_finite(ckpt[part], f"the checkpoint's {part} weights")
     for key in ("prior", "rng"):
         if not isinstance(ckpt.get(key), torch.Tensor):
-            raise ModelError(f"the checkpoint is damaged or not a Colorizer checkpoint (its {key!r} is missing)")
+            raise ModelRejected(f"the checkpoint is damaged or not a Colorizer checkpoint (its {key!r} is missing)")
     _check_finite({"prior": ckpt["prior"]}, "the checkpoint's colour statistics")
     if ckpt["rng"].dtype != torch.uint8:
-        raise ModelError("the checkpoint's random-number state is damaged")
+        raise ModelRejected("the checkpoint's random-number state is damaged")
     if ckpt["step"] < 0 or not math.isfinite(ckpt["elapsed"]):
-        raise ModelError("the checkpoint's step count or elapsed time is damaged")
+        raise ModelRejected("the checkpoint's step count or elapsed time is damaged")
     if ckpt.get("base_info") is not None:
         base = ckpt["base_info"]
         if not isinstance(base, dict) or not all(isinstance(v, str) for v in base.values()):
-            raise ModelError("the checkpoint's base-model description is damaged")
+            raise ModelRejected("the checkpoint's base-model description is damaged")
         check_model_info(ModelInfo.from_metadata(base))
     return ckpt

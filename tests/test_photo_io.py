@@ -20,7 +20,8 @@ from PIL import Image, ImageCms
 from skimage.color import rgb2lab
 
 from engine.color import lightness_from_grey
-from engine.photo_io import Photo, PhotoError, _write_error_text, read_photo, write_photo
+from engine.errors import DiskFull
+from engine.photo_io import Photo, PhotoError, _write_error, read_photo, write_photo
 
 ROOT = Path(__file__).resolve().parents[1]
 MAKE, DATETIME, ORIENTATION = 0x010F, 0x0132, 0x0112
@@ -355,7 +356,9 @@ def test_disk_full_message_from_a_real_enospc():
         full.write(b"x" * 100_000)
         full.flush()
     assert info.value.errno == errno.ENOSPC
-    assert _write_error_text(info.value, Path("/media/card")) == "the disk is full: no room to save in /media/card"
+    error = _write_error(info.value, Path("/media/card"))
+    assert isinstance(error, DiskFull) and isinstance(error, PhotoError)
+    assert str(error) == "the disk is full: no room to save in /media/card"
 
 
 def _can_mount_tmpfs() -> bool:
