@@ -34,6 +34,7 @@ from colorizer_gui.photo_queue import ChromaKey, PhotoItem, PhotoStatus, QueueMo
 from colorizer_gui.previews import LruCache
 from colorizer_gui.settings import GuiSettings
 from engine.batch import BatchSettings, InputFile, Job, UsageError, collect_inputs, is_image_name, plan_jobs
+from engine.durations import format_duration as engine_format_duration
 from engine.errors import NoSuchModel, OutputWouldReplaceInput, UnreadablePhoto
 from engine.hints import Hint
 from engine.infer import Chroma
@@ -748,13 +749,5 @@ class BatchController(QObject):
 
 
 def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, s = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {s:02d} s" if minutes < 10 else f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    """Elapsed and remaining batch time: the seconds stay under ten minutes, so a count-down moves."""
+    return "" if seconds is None else engine_format_duration(max(0.0, seconds), with_seconds=True)

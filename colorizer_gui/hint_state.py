@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from engine.files import atomic_write
 from engine.hints import Hint, hints_from_json, hints_to_json
 
 MAX_UNDO = 200
@@ -164,7 +165,8 @@ def project_to_json(items) -> dict:
 
 
 def save_project(items, path: Path) -> None:
-    Path(path).write_text(json.dumps(project_to_json(items), indent=2) + "\n", encoding="utf-8")
+    with atomic_write(path, "w") as f:
+        f.write(json.dumps(project_to_json(items), indent=2) + "\n")
 
 
 def load_project(path: Path) -> list[tuple[Path, list[Hint], float]]:

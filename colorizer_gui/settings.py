@@ -7,13 +7,12 @@ fall back to their defaults instead of stopping the app from starting.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from engine.batch import IF_EXISTS
 from engine.catalog import user_config_dir
+from engine.files import atomic_write
 from engine.infer import DEFAULT_RENDER_SIZE, MAX_STRENGTH, MIN_RENDER_SIZE
 from engine.photo_io import FORMATS
 
@@ -105,14 +104,6 @@ def load_settings(path: Path | None = None) -> tuple[GuiSettings, str | None]:
 
 def save_settings(settings: GuiSettings, path: Path | None = None) -> None:
     """Atomic write: a crash never leaves a half-written settings file."""
-    path = path or settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".gui-settings-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(asdict(settings), handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path or settings_path(), "w") as handle:
+        json.dump(asdict(settings), handle, indent=2, sort_keys=True)
+        handle.write("\n")

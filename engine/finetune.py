@@ -27,6 +27,8 @@ import numpy as np
 
 from engine.catalog import user_data_dir, user_models_dir
 from engine.devices import DeviceError, describe_device, is_out_of_memory, resolve_device
+from engine.durations import format_duration as format_duration  # noqa: F401 - importers use it from here
+from engine.files import atomic_write
 from engine.model_manager import unique_name, validate_name
 from engine.photo_folder import list_images
 from engine.train import TrainSettings, export_model, read_checkpoint, train
@@ -187,19 +189,6 @@ def estimate_duration(settings: TrainSettings, sample: list[Path], n_files: int,
         breakdown={"training": train_seconds, "validation": val_seconds, "reading photos": read_total,
                    "starting and saving": startup},
     )
-
-
-def format_duration(seconds: float) -> str:
-    if not math.isfinite(seconds) or seconds < 0:
-        return "unknown"
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    h, m = divmod(minutes, 60)
-    return f"{h} h {m:02d} min"
 
 
 # --- sessions ------------------------------------------------------------------------------------
@@ -577,7 +566,8 @@ def _save_preview(session: Session, step: int, strips: list[np.ndarray], columns
     folder = session.dir / PREVIEW_DIR
     folder.mkdir(exist_ok=True)
     path = folder / f"step-{step:06d}.png"
-    Image.fromarray(canvas).save(path)
+    with atomic_write(path) as f:  # the app shows these while the run goes on: never half a picture
+        Image.fromarray(canvas).save(f, "PNG")
     return path
 
 
@@ -616,6 +606,5 @@ def _json_safe(value):
 
 
 def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(_json_safe(data), indent=1), encoding="utf-8")
-    tmp.replace(path)
+    with atomic_write(path, "w") as f:
+        f.write(json.dumps(_json_safe(data), indent=1))

@@ -1,28 +1,56 @@
-"""Image quality metrics for colorization, on 8-bit sRGB arrays of the photo's own size."""
+"""Image quality metrics for colorization, on 8-bit sRGB arrays of the photo's own size.
+
+PSNR is needed by training too (the app bundle fine-tunes); SSIM and CIEDE2000 come from
+scikit-image, which only `colorize-eval` needs: it is the optional `[eval]` extra, imported
+when first used, so this module imports without it.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from skimage.color import deltaE_ciede2000
-from skimage.metrics import structural_similarity
 
 from engine.color import rgb_to_lab_np
 
+EVAL_EXTRA_MISSING = ('measuring SSIM and CIEDE2000 needs scikit-image, which is not installed; '
+                      'install it with: pip install "colorizer[eval]" (or pip install scikit-image)')
+
+
+class EvalDependencyMissing(ImportError):
+    """scikit-image (the `[eval]` extra) is not installed."""
+
+
+def require_eval_dependencies() -> None:
+    """Raise EvalDependencyMissing, with how to install it, unless scikit-image can be imported."""
+    _skimage()
+
+
+def _skimage():
+    try:
+        import skimage.color
+        import skimage.metrics
+    except ImportError as exc:
+        raise EvalDependencyMissing(EVAL_EXTRA_MISSING) from exc
+    return skimage
+
+
+def psnr_from_mse(mse: float, peak: float = 1.0) -> float:
+    """PSNR in dB of a mean squared error on values 0..peak (floored, so identical images stay finite)."""
+    return float(10 * np.log10(peak**2 / max(mse, 1e-10)))
+
 
 def psnr(output: np.ndarray, truth: np.ndarray) -> float:
-    mse = np.mean((output.astype(np.float64) - truth.astype(np.float64)) ** 2)
-    return float(10 * np.log10(255.0**2 / max(mse, 1e-10)))
+    return psnr_from_mse(float(np.mean((output.astype(np.float64) - truth.astype(np.float64)) ** 2)), 255.0)
 
 
 def ssim(output: np.ndarray, truth: np.ndarray) -> float:
-    return float(structural_similarity(output, truth, channel_axis=2, data_range=255))
+    return float(_skimage().metrics.structural_similarity(output, truth, channel_axis=2, data_range=255))
 
 
 def ciede2000(output: np.ndarray, truth: np.ndarray) -> float:
     """Mean CIEDE2000 colour difference over all pixels."""
     lab_o = rgb_to_lab_np(output.astype(np.float32) / 255.0)
     lab_t = rgb_to_lab_np(truth.astype(np.float32) / 255.0)
-    return float(deltaE_ciede2000(lab_t, lab_o).mean())
+    return float(_skimage().color.deltaE_ciede2000(lab_t, lab_o).mean())
 
 
 def colourfulness(rgb: np.ndarray) -> float:
@@ -45,7 +73,7 @@ def all_metrics(output: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     return {
         "psnr": psnr(output, truth),
         "ssim": ssim(output, truth),
-        "ciede2000": float(deltaE_ciede2000(lab_t, lab_o).mean()),
+        "ciede2000": float(_skimage().color.deltaE_ciede2000(lab_t, lab_o).mean()),
         "colourfulness": colourfulness(output),
         "cast_a": float(lab_o[..., 1].mean() - lab_t[..., 1].mean()),
         "cast_b": float(lab_o[..., 2].mean() - lab_t[..., 2].mean()),

@@ -16,7 +16,9 @@ FORMATS = {  # --format name -> (Pillow format, file suffix)
 }
 _SUFFIX_TO_FORMAT = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".tif": "tiff", ".tiff": "tiff",
                      ".webp": "webp"}
-READABLE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif"}
+READABLE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif"}  # photos to colorize
+# Photos to learn colours from: not GIF, whose 256-colour palette (dithered) is no true colour to teach.
+TRAINING_SUFFIXES = READABLE_SUFFIXES - {".gif"}
 # Over this, a photo is refused unless allowed (--allow-huge): a decompression bomb or a typo.
 DEFAULT_MAX_PIXELS = 150_000_000
 

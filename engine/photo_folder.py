@@ -10,8 +10,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from engine.color import rgb_to_lab_np
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"}
+from engine.options import TRAINING_SUFFIXES
 
 # Monochrome photos (grey, sepia or otherwise toned) teach the model that brown is always
 # right, so training skips them. A muted colour photo (a street in overcast light, snow) is
@@ -38,7 +37,7 @@ class FolderScan:
 
 def list_images(folder: Path, recursive: bool = True) -> list[Path]:
     pattern = "**/*" if recursive else "*"
-    return sorted(p for p in Path(folder).glob(pattern) if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    return sorted(p for p in Path(folder).glob(pattern) if p.suffix.lower() in TRAINING_SUFFIXES and p.is_file())
 
 
 def read_groups(folder: Path) -> dict[str, str]:

@@ -21,6 +21,8 @@ import torch.nn.functional as F
 
 from engine import distributed
 from engine.ab_bins import nearest_bin, soft_encode
+from engine.files import atomic_write
+from engine.metrics import psnr_from_mse
 from engine.model import ColorUNet, UNetConfig, make_input
 from engine.photo_folder import group_of, read_groups, scan_folder
 from engine.training_data import Batch, colour_prior, group_sampling_weights, make_batch, rebalancing_weights
@@ -155,13 +157,10 @@ def validate(model: ColorUNet, batches: list[Batch], bins: torch.Tensor, weights
         colourful.append(float(pred.norm(dim=1).mean() / ab.norm(dim=1).mean().clamp(min=1e-6)))
     model.train(was_training)
 
-    def psnr(mse: list[float]) -> float:
-        return float(10 * np.log10(1.0 / max(np.mean(mse), 1e-10)))
-
     return {
         "loss": float(np.mean(losses)),
-        "psnr": psnr(mse_model),
-        "psnr_grey": psnr(mse_grey),
+        "psnr": psnr_from_mse(float(np.mean(mse_model))),
+        "psnr_grey": psnr_from_mse(float(np.mean(mse_grey))),
         "chroma_ratio": float(np.mean(colourful)),
     }
 
@@ -320,15 +319,14 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
         path = checkpoint_path(s)
         if rank != 0:
             return path
-        tmp = path.with_suffix(".tmp")
-        torch.save({
-            "model": model.state_dict(), "ema": ema.state_dict(), "optimizer": optimizer.state_dict(),
-            "step": state.step, "elapsed": state.elapsed, "history": state.history,
-            "settings": _plain(asdict(s)), "prior": prior, "rng": gen.get_state(),
-            "base_info": base_info.to_metadata() if base_info else None,
-            "data": data_counts,
-        }, tmp)
-        tmp.replace(path)
+        with atomic_write(path) as f:
+            torch.save({
+                "model": model.state_dict(), "ema": ema.state_dict(), "optimizer": optimizer.state_dict(),
+                "step": state.step, "elapsed": state.elapsed, "history": state.history,
+                "settings": _plain(asdict(s)), "prior": prior, "rng": gen.get_state(),
+                "base_info": base_info.to_metadata() if base_info else None,
+                "data": data_counts,
+            }, f)
         return path
 
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()

@@ -5,23 +5,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
 import signal
 import sys
 from pathlib import Path
 
 from engine import distributed
+from engine.durations import format_duration
 from engine.train import TrainSettings, checkpoint_path, export_model, train
-
-
-def _duration(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "?"
-    seconds = int(seconds)
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(r.message, flush=True)
                     continue
                 line = (f"step {r.step}/{r.total_steps}  loss {r.loss:.4f}  lr {r.lr:.2e}  "
-                        f"{r.images_per_second:.1f} img/s  elapsed {_duration(r.elapsed_seconds)}  "
-                        f"eta {_duration(r.eta_seconds)}")
+                        f"{r.images_per_second:.1f} img/s  elapsed {format_duration(r.elapsed_seconds, compact=True)}  "
+                        f"eta {format_duration(r.eta_seconds, compact=True)}")
                 if r.val:
                     line += "  | val " + "  ".join(f"{k} {v:.4f}" for k, v in r.val.items())
                 if r.checkpoint:
