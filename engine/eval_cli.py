@@ -10,6 +10,7 @@ from pathlib import Path
 from engine.devices import DeviceError
 from engine.evaluate import evaluate
 from engine.infer import DEFAULT_RENDER_SIZE
+from engine.metrics import EvalDependencyMissing, require_eval_dependencies
 from engine.photo_folder import group_of, list_images, read_groups
 from engine.weights import ModelError
 
@@ -33,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        require_eval_dependencies()  # before minutes of work, not at the first photo's SSIM
+    except EvalDependencyMissing as exc:
+        print(f"colorize-eval: {exc}", file=sys.stderr)
+        return 2
     paths = list_images(args.folder)
     if not paths:
         print(f"colorize-eval: no photos in {args.folder}", file=sys.stderr)
@@ -63,10 +69,15 @@ def main(argv: list[str] | None = None) -> int:
                       temperatures=temperatures, render_sizes=render_sizes, groups=groups, seed=args.seed,
                       progress=progress)
     if args.grid:
+        from PIL import Image
+
         from engine.evaluate import comparison_grid
+        from engine.files import atomic_write
 
         step = max(1, len(paths) // args.grid_photos)
-        comparison_grid(colorizer, paths[::step][: args.grid_photos], render_size=args.render_size).save(args.grid)
+        grid = comparison_grid(colorizer, paths[::step][: args.grid_photos], render_size=args.render_size)
+        with atomic_write(args.grid) as f:
+            grid.save(f, Image.registered_extensions().get(Path(args.grid).suffix.lower(), "PNG"))
         print(f"grid written to {args.grid}", file=sys.stderr)
     if args.json:
         print(json.dumps({"model": colorizer.name, **report.to_json()}, indent=2))
