@@ -12,7 +12,6 @@ a hint only ever sets hue and saturation.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,14 +42,16 @@ class HintSession:
         self.L, self.L_small = colorizer.working_lightness(photo, render_size)
         self.dims = (self.L.shape[-1], self.L.shape[-2])
 
-    def predict(self, hints: list[Hint] | tuple[Hint, ...] | None = None,
-                lock: threading.Lock | None = None) -> Prediction:
-        """The chroma for these hints (identical to `Colorizer.predict_chroma`) and its distribution."""
-        c = self.colorizer
+    def predict(self, hints: list[Hint] | tuple[Hint, ...] | None = None) -> Prediction:
+        """The chroma for these hints (identical to `Colorizer.predict_chroma`) and its distribution.
+
+        Through `Colorizer.predict_from_lightness`, so a preview shares the batch's one-pass-at-a-time
+        rule and its CPU fallback when the GPU runs out of memory.
+        """
         hints = tuple(hints or ())
-        lock = lock if lock is not None else c._lock
-        with torch.inference_mode(), lock:
-            chroma, logits = c.predict_from_lightness(self.L, self.L_small, self.photo_size, list(hints) or None)
+        chroma, logits = self.colorizer.predict_from_lightness(self.L, self.L_small, self.photo_size,
+                                                               list(hints) or None)
+        with torch.inference_mode():
             probs = torch.softmax(logits.float(), dim=1).cpu()[0]
         return Prediction(chroma, probs, hints)
 

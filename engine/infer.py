@@ -168,10 +168,10 @@ class Colorizer:
     @torch.inference_mode()
     def predict_chroma(self, photo: Photo, hints: list[Hint] | None = None,
                        render_size: int = DEFAULT_RENDER_SIZE, *, temperature: float | None = None,
-                       device: torch.device | None = None) -> Chroma:
+                       device: torch.device | None = None, notes: list[str] | None = None) -> Chroma:
         L, L_small = self.working_lightness(photo, render_size)
         chroma, _ = self.predict_from_lightness(L, L_small, photo.size, hints, temperature=temperature,
-                                                device=device)
+                                                device=device, notes=notes)
         return chroma
 
     def working_lightness(self, photo: Photo, render_size: int = DEFAULT_RENDER_SIZE
@@ -191,13 +191,33 @@ class Colorizer:
     @torch.inference_mode()
     def predict_from_lightness(self, L: torch.Tensor, L_small: torch.Tensor, photo_size: tuple[int, int],
                                hints: list[Hint] | None = None, *, temperature: float | None = None,
-                               device: torch.device | None = None, spread: bool = True
-                               ) -> tuple[Chroma, torch.Tensor]:
+                               device: torch.device | None = None, spread: bool = True,
+                               notes: list[str] | None = None) -> tuple[Chroma, torch.Tensor]:
         """Chroma plus the raw logits (B, Q, h, w), for callers that also want the distribution.
 
+        Every prediction (batch, preview, hints, evaluation) comes through here, so they share
+        one rule: one network pass at a time (callers on several threads may share this
+        object), and a GPU that runs out of memory is not an error: the pass is redone on the
+        CPU and a note is added to `notes` (and given as a RuntimeWarning).
         spread=False leaves out `spread_hints`, for measuring how far to spread.
         """
         device = device or self.device
+        with self._lock:
+            try:
+                return self._forward(L, L_small, photo_size, hints, temperature, device, spread)
+            except Exception as exc:  # noqa: BLE001 - only out-of-memory is retried
+                if device.type == "cpu" or not is_out_of_memory(exc):
+                    raise
+                self._free_device_memory()
+                note = f"{device.type.upper()} ran out of memory; this photo was done on the CPU"
+                if notes is not None:
+                    notes.append(note)
+                warnings.warn(note, RuntimeWarning, stacklevel=3)
+                return self._forward(L, L_small, photo_size, hints, temperature, torch.device("cpu"), spread)
+
+    def _forward(self, L: torch.Tensor, L_small: torch.Tensor, photo_size: tuple[int, int],
+                 hints: list[Hint] | None, temperature: float | None, device: torch.device, spread: bool
+                 ) -> tuple[Chroma, torch.Tensor]:
         net = self.net if device == self.device else self._cpu_copy()
         rh, rw = L.shape[-2:]
         hint_ab, hint_mask = rasterize(hints, photo_size, (rw, rh))
@@ -276,7 +296,7 @@ class Colorizer:
         clock = Stopwatch(timings)
         if chroma is None:
             report(0.05, "predicting colours")
-            chroma = self._predict_with_fallback(photo, hints, render_size, notes)
+            chroma = self.predict_chroma(photo, hints, render_size, notes=notes)
             clock.lap("network")
         if cancel is not None and cancel():
             raise Cancelled()
@@ -287,19 +307,6 @@ class Colorizer:
                               label=self.label(strength, len(hints or ()), render_size))
 
     # --- helpers -------------------------------------------------------------------------------
-
-    def _predict_with_fallback(self, photo: Photo, hints: list[Hint] | None, render_size: int,
-                               notes: list[str]) -> Chroma:
-        with self._lock:
-            try:
-                return self.predict_chroma(photo, hints, render_size)
-            except Exception as exc:  # noqa: BLE001 - only out-of-memory is retried
-                if self.device.type == "cpu" or not is_out_of_memory(exc):
-                    raise
-                self._free_device_memory()
-                notes.append(f"{self.device.type.upper()} ran out of memory; this photo was done on the CPU")
-                warnings.warn(notes[-1], RuntimeWarning, stacklevel=3)
-                return self.predict_chroma(photo, hints, render_size, device=torch.device("cpu"))
 
     def _cpu_copy(self) -> ColorUNet:
         if self._cpu_net is None:

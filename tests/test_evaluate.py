@@ -46,6 +46,16 @@ def test_evaluate_reports_grey_baseline_model_and_hint_sweep(val_folder, tiny_mo
     assert "grey (a=b=0)" in report.table()
 
 
+def test_evaluating_other_temperatures_leaves_the_model_as_it_was(val_folder, tiny_model_path):
+    """A temperature sweep decodes again; the Colorizer the app may share keeps its own temperature."""
+    colorizer = Colorizer(tiny_model_path, device="cpu")
+    own = colorizer.info.temperature
+    photos = sorted(val_folder.glob("*.png"))[:1]
+    report = evaluate(colorizer, photos, temperatures=(0.1, 2.0), render_size=64)
+    assert colorizer.info.temperature == own
+    assert report.row("model T=0.1").metrics != report.row("model T=2").metrics
+
+
 def test_eval_cli_prints_json_and_a_grid(val_folder, tiny_model_path, tmp_path, capsys):
     grid = tmp_path / "grid.png"
     code = eval_main([str(val_folder), "--model", str(tiny_model_path), "--hints", "1", "--json",

@@ -264,3 +264,56 @@ def test_a_sepia_scan_is_read_as_lightness_only(colorizer, tmp_path):
     out_neutral = colorizer.colorize(tmp_path / "neutral.png", render_size=128)
     assert np.abs(out_sepia.rgb.astype(int) - out_neutral.rgb.astype(int)).max() <= 3
     assert any("sepia" in n or "colour" in n for n in out_sepia.notes)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_preview_and_hint_predictions_fall_back_to_cpu_too(tiny_model_path, make_photo):
+    """The fallback lives in predict_from_lightness, which every inference path goes through."""
+    from engine.hint_suggestions import HintSession
+
+    colorizer = Colorizer(tiny_model_path, device="cuda")
+    photo = read_photo(make_photo("big.png", size=(2048, 2048)))
+    session = HintSession(colorizer, photo, 2048)
+    notes: list[str] = []
+    torch.cuda.empty_cache()
+    torch.cuda.set_per_process_memory_fraction(1e-4)  # a real OOM, not a simulated one
+    try:
+        with pytest.warns(RuntimeWarning, match="ran out of memory"):
+            prediction = session.predict([Hint(100, 100, "#2040ff")])
+        with pytest.warns(RuntimeWarning, match="ran out of memory"):
+            chroma = colorizer.predict_chroma(photo, None, 2048, notes=notes)
+    finally:
+        torch.cuda.set_per_process_memory_fraction(1.0)
+    assert notes == ["CUDA ran out of memory; this photo was done on the CPU"]
+    assert prediction.chroma.ab.shape == chroma.ab.shape and prediction.probs.device.type == "cpu"
+
+
+def test_predictions_from_several_threads_share_the_model_safely(colorizer, make_photo):
+    """A hint preview and a batch predict on one Colorizer at once (the app does): no deadlock,
+    and each gets what it would get alone."""
+    import threading
+
+    from engine.hint_suggestions import HintSession
+
+    photo = read_photo(make_photo("p.png", size=(160, 120)))
+    session = HintSession(colorizer, photo, 128)
+    hints = [Hint(40, 30, "#2040ff")]
+    alone_hint = session.predict(hints).chroma.ab
+    alone_plain = colorizer.predict_chroma(photo, None, 128).ab
+    results: dict[str, list[torch.Tensor]] = {"hint": [], "plain": []}
+
+    def run(kind: str) -> None:
+        for _ in range(5):
+            if kind == "hint":
+                results[kind].append(session.predict(hints).chroma.ab)
+            else:
+                results[kind].append(colorizer.predict_chroma(photo, None, 128).ab)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in ("hint", "plain")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    assert all(torch.equal(ab, alone_hint) for ab in results["hint"]) and len(results["hint"]) == 5
+    assert all(torch.equal(ab, alone_plain) for ab in results["plain"]) and len(results["plain"]) == 5
