@@ -72,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return self_test(argv)
     args = build_parser().parse_args(argv)
+    from colorizer_gui.app_logging import setup_logging
+
+    setup_logging()  # first: a crash while starting is the one most worth a trace
     return run_gui(args)
 
 

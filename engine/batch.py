@@ -7,6 +7,7 @@ that turns each yielded `JobResult` into a signal.
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import stat
 import time
@@ -26,6 +27,8 @@ from engine.options import (
     output_format_for,
 )
 from engine.photo_io import is_colorizer_output, read_photo, remove_stale_partials, write_photo
+
+log = logging.getLogger(__name__)
 
 MISSING = "no such file or folder"  # the reason for an input name that is not there
 
@@ -286,12 +289,14 @@ def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
     except Cancelled:
         return JobResult(job, "cancelled", "cancelled", seconds=time.monotonic() - start, colorized=kept)
     except (PhotoError, HintError) as exc:
+        log.warning("Failed %s: %s (%s)", job.source, exc, type(exc).__name__)
         return JobResult(job, "failed", str(exc), seconds=time.monotonic() - start, error_type=type(exc),
                          colorized=kept)
     except MemoryError:
         return JobResult(job, "failed", "not enough memory for this photo; try a smaller render size",
                          seconds=time.monotonic() - start, error_type=MemoryError, colorized=kept)
     except Exception as exc:  # noqa: BLE001 - one photo's surprise must not end a batch of thousands
+        log.exception("Unexpected error colorizing %s", job.source)  # the traceback, for a bug report
         return JobResult(job, "failed", f"unexpected error ({type(exc).__name__}: {exc})",
                          seconds=time.monotonic() - start, error_type=type(exc), colorized=kept)
     return JobResult(job, "done", "", output=dest, notes=notes, seconds=time.monotonic() - start, colorized=kept)

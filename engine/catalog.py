@@ -31,6 +31,12 @@ def bundled_models_dir() -> Path:
     return resource_path("models")
 
 
+def user_log_dir() -> Path:
+    """Where the app keeps its log; overridable with COLORIZER_LOG_DIR (tests, portable installs)."""
+    override = os.environ.get("COLORIZER_LOG_DIR")
+    return Path(override) if override else platformdirs.user_log_path(APP_NAME, appauthor=False)
+
+
 def user_models_dir() -> Path:
     return user_data_dir() / "models"
 

@@ -9,6 +9,7 @@ the disk, renamed over the destination and then made durable by syncing its fold
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import socket
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import IO
 
 __all__ = ["atomic_write", "is_partial_name", "remove_stale_partials"]
+
+log = logging.getLogger(__name__)
 
 # Temporary files are named `.STEM.colorizer-HOST-PID-RANDOM.partial`: a kill -9 or a power cut
 # can leave one behind, and the name alone says it is ours and whether its writer is gone
@@ -93,6 +96,7 @@ def remove_stale_partials(folder: Path | str) -> list[Path]:
             if entry.is_file(follow_symlinks=False):
                 os.unlink(entry.path)
                 removed.append(Path(entry.path))
+                log.info("Removed %s, left by a writer that died (process %s)", entry.path, match["pid"])
     return removed
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import re
 import threading
 import warnings
@@ -31,6 +32,8 @@ from engine.options import DEFAULT_RENDER_SIZE, MAX_STRENGTH, MIN_RENDER_SIZE
 from engine.output_label import OutputLabel
 from engine.photo_io import Photo, Stopwatch, read_photo
 from engine.weights import ModelInfo, load_model
+
+log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
@@ -132,6 +135,7 @@ class Colorizer:
         self._cpu_net: ColorUNet | None = self.net if self.device.type == "cpu" else None
         self._lock = threading.Lock()
         self.notes: list[str] = []
+        log.info("Loaded %s", self.describe())
 
     @property
     def name(self) -> str:
@@ -212,6 +216,7 @@ class Colorizer:
                 note = f"{device.type.upper()} ran out of memory; this photo was done on the CPU"
                 if notes is not None:
                     notes.append(note)
+                log.warning("%s (%s)", note, exc)
                 warnings.warn(note, RuntimeWarning, stacklevel=3)
                 return self._forward(L, L_small, photo_size, hints, temperature, torch.device("cpu"), spread)
 

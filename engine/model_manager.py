@@ -10,6 +10,7 @@ is it copied into the user models folder, where the Colorize tab and `colorize
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -19,6 +20,8 @@ from engine.catalog import ModelEntry, bundled_models_dir, list_models, user_mod
 from engine.errors import NoSuchModel
 from engine.files import atomic_write
 from engine.weights import MODEL_SUFFIX, ModelError, check_model_file
+
+log = logging.getLogger(__name__)
 
 __all__ = ["check_model_file"]  # the one validation, in engine.weights; imported from here too
 
@@ -161,4 +164,5 @@ def import_model(src: Path, name: str | None = None, *, replace: bool = False) -
     except ModelError:
         dest.unlink(missing_ok=True)
         raise
+    log.info("Imported model %s from %s as %s", info.name, src, dest)
     return dest

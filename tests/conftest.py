@@ -20,10 +20,11 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(tmp_path_factory, monkeypatch):
-    """Never read or write the real user's models, settings or checkpoints."""
+    """Never read or write the real user's models, settings, checkpoints or logs."""
     root = tmp_path_factory.mktemp("user")
     monkeypatch.setenv("COLORIZER_DATA_DIR", str(root / "data"))
     monkeypatch.setenv("COLORIZER_CONFIG_DIR", str(root / "config"))
+    monkeypatch.setenv("COLORIZER_LOG_DIR", str(root / "logs"))
     return root
 
 
