@@ -269,3 +269,12 @@ class DisplayConverter:
             return out
         return codes
 
+
+def psnr_from_mse(mse: float, peak: float = 1.0) -> float:
+    """PSNR in dB of a mean squared error on values 0..peak (floored, so identical images stay finite).
+
+    The one PSNR: evaluation (engine.metrics, 0..255 photos) and training validation (0..1
+    tensors) both use it. It lives here, not in engine.metrics, because training is part of the
+    app bundle and engine.metrics needs scikit-image, which the bundle leaves out.
+    """
+    return float(10 * np.log10(peak**2 / max(mse, 1e-10)))

@@ -1,6 +1,6 @@
 """Image quality metrics for colorization, on 8-bit sRGB arrays of the photo's own size.
 
-PSNR is needed by training too (the app bundle fine-tunes); SSIM and CIEDE2000 come from
+PSNR is computed by `engine.color.psnr_from_mse`, which training uses too; SSIM and CIEDE2000 come from
 scikit-image, which only `colorize-eval` needs: it is the optional `[eval]` extra, imported
 when first used, so this module imports without it.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.color import rgb_to_lab_np
+from engine.color import psnr_from_mse, rgb_to_lab_np
 
 EVAL_EXTRA_MISSING = ('measuring SSIM and CIEDE2000 needs scikit-image, which is not installed; '
                       'install it with: pip install "colorizer[eval]" (or pip install scikit-image)')
@@ -31,11 +31,6 @@ def _skimage():
     except ImportError as exc:
         raise EvalDependencyMissing(EVAL_EXTRA_MISSING) from exc
     return skimage
-
-
-def psnr_from_mse(mse: float, peak: float = 1.0) -> float:
-    """PSNR in dB of a mean squared error on values 0..peak (floored, so identical images stay finite)."""
-    return float(10 * np.log10(peak**2 / max(mse, 1e-10)))
 
 
 def psnr(output: np.ndarray, truth: np.ndarray) -> float:

@@ -21,8 +21,8 @@ import torch.nn.functional as F
 
 from engine import distributed
 from engine.ab_bins import nearest_bin, soft_encode
+from engine.color import psnr_from_mse
 from engine.files import atomic_write
-from engine.metrics import psnr_from_mse
 from engine.model import ColorUNet, UNetConfig, make_input
 from engine.photo_folder import group_of, read_groups, scan_folder
 from engine.training_data import Batch, colour_prior, group_sampling_weights, make_batch, rebalancing_weights

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from engine.batch import collect_inputs
+from engine.color import psnr_from_mse
 from engine.durations import format_duration
-from engine.metrics import psnr, psnr_from_mse
+from engine.metrics import psnr
 from engine.options import READABLE_SUFFIXES, TRAINING_SUFFIXES
 from engine.photo_folder import list_images
 
