@@ -28,9 +28,12 @@ from colorizer_gui.settings import GuiSettings
 from engine.catalog import DEFAULT_MODEL, ModelEntry
 from engine.devices import available_devices
 from engine.infer import MAX_STRENGTH
+from engine.options import DEFAULT_RENDER_SIZE
 from engine.photo_io import FORMATS
 
-RENDER_SIZES = [(384, "Faster"), (512, "Balanced"), (768, "More detail"), (1024, "Most detail")]
+# colorizer-base 1.0 colours best at 256 px (its model card: larger sizes show objects bigger
+# than it learned them, and score lower); larger sizes trade that for finer colour edges.
+RENDER_SIZES = [(192, "Faster"), (256, "Balanced"), (384, "More detail"), (512, "Most detail")]
 FORMAT_LABELS = {"": "Same as the original", "png": "PNG (lossless)", "jpg": "JPEG", "tiff": "TIFF",
                  "webp": "WebP"}
 IF_EXISTS_LABELS = {"rename": "Keep both", "skip": "Skip the photo", "overwrite": "Replace it"}
@@ -341,7 +344,7 @@ class SettingsPanel(QScrollArea):
         self.detail_combo.clear()
         for size, label in RENDER_SIZES:
             self.detail_combo.addItem(f"{label} · {size} px", size)
-            if size == 512:
+            if size == DEFAULT_RENDER_SIZE:
                 self.detail_combo.setItemData(self.detail_combo.count() - 1, "Recommended",
                                               Qt.ItemDataRole.ToolTipRole)
 

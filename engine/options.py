@@ -22,7 +22,7 @@ TRAINING_SUFFIXES = READABLE_SUFFIXES - {".gif"}
 # Over this, a photo is refused unless allowed (--allow-huge): a decompression bomb or a typo.
 DEFAULT_MAX_PIXELS = 150_000_000
 
-DEFAULT_RENDER_SIZE = 512
+DEFAULT_RENDER_SIZE = 256
 MIN_RENDER_SIZE = 64
 MAX_STRENGTH = 2.0
 

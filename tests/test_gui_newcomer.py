@@ -18,6 +18,7 @@ from test_gui_workspace import make_window, user_model, wait_batch_end  # noqa: 
 from colorizer_gui.dialogs import ShortcutsDialog, about_text, describe_unsaved, start_folder
 from colorizer_gui.photo_queue import PhotoItem, PhotoStatus, adjustments_text
 from engine.hints import Hint
+from engine.options import DEFAULT_RENDER_SIZE
 
 
 def menu(window, title: str):
@@ -117,7 +118,7 @@ def test_detail_rerenders_a_done_photo_and_save_keeps_it(qtbot, make_window, mak
     tab.select_item(item)
     qtbot.waitUntil(lambda: tab.viewer.has_after() and tab._after_state is not None, timeout=10_000)
     before = item.chroma
-    assert item.saved_key.render_size == 512 and not item.has_unsaved_changes
+    assert item.saved_key.render_size == DEFAULT_RENDER_SIZE and not item.has_unsaved_changes
     panel.detail_combo.setCurrentIndex(panel.detail_combo.findData(384))
     panel.detail_combo.activated.emit(panel.detail_combo.currentIndex())
     qtbot.waitUntil(lambda: item.chroma is not before and item.chroma_key.render_size == 384, timeout=30_000)

@@ -239,9 +239,10 @@ def test_save_reuses_the_hint_preview_and_predicts_again_after_a_change(qtbot, t
     previewed = item.chroma
     assert c.current_chroma(item) is previewed
     # a settings change makes the preview stale: it is not what the network would predict now
-    c.settings.render_size = 256
+    default = c.settings.render_size
+    c.settings.render_size = default * 2
     assert c.current_chroma(item) is None
-    c.settings.render_size = 512
+    c.settings.render_size = default
     assert c.current_chroma(item) is previewed
 
     colorizer = c.engine.worker.colorizer
@@ -315,7 +316,7 @@ def test_colorize_all_uses_each_photos_own_hints(qtbot, tab, make_photo, tmp_pat
     if previewed:
         qtbot.waitUntil(lambda: c.current_chroma(hinted_photo) is not None, timeout=30000)
     else:
-        c.settings.render_size = 384   # the preview requested at 512 no longer counts
+        c.settings.render_size = 384   # the preview requested at the default size no longer counts
     render_size = c.settings.render_size
     assert tab.act_start.isEnabled()
     tab.act_start.trigger()
