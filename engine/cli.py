@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import json
 import re
@@ -312,33 +313,36 @@ def main(argv: list[str] | None = None) -> int:
     # The bar's description is the photo being colorized.
     bar = tqdm(total=len(jobs), unit="photo", disable=args.quiet, file=sys.stderr, dynamic_ncols=True,
                desc=_short(jobs[0].source.name))
-    try:
-        for result in work:
-            results.append(result)
-            if result.index < len(jobs) and not args.ray:
-                bar.set_description_str(_short(jobs[result.index].source.name), refresh=False)
-            bar.update(1)
-            if args.quiet:  # failures are named once, in the summary
-                continue
-            if result.status == "failed":
-                bar.write(f"failed: {result.job.source}: {result.message}", file=sys.stderr)
-            for note in result.notes:  # re-colorized colour photos, renamed outputs, what a format dropped
-                bar.write(f"note: {result.job.source}: {note}", file=sys.stderr)
-    except ClusterError as exc:
-        bar.close()
-        print(f"colorize: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt as exc:
-        bar.close()
-        print("\ncolorize: cancelled; finished photos are kept, nothing half-written was left", file=sys.stderr)
-        signum = exc.args[0] if exc.args and isinstance(exc.args[0], int) else signal.SIGINT
-        return 128 + int(signum)
-    finally:
-        bar.close()
-        if args.ray:
-            from engine.cluster import shutdown
+    # Ray prints its own notices (a worker died and its photo is retried) to stdout, which
+    # --json keeps for the results alone.
+    with contextlib.redirect_stdout(sys.stderr) if args.ray else contextlib.nullcontext():
+        try:
+            for result in work:
+                results.append(result)
+                if result.index < len(jobs) and not args.ray:
+                    bar.set_description_str(_short(jobs[result.index].source.name), refresh=False)
+                bar.update(1)
+                if args.quiet:  # failures are named once, in the summary
+                    continue
+                if result.status == "failed":
+                    bar.write(f"failed: {result.job.source}: {result.message}", file=sys.stderr)
+                for note in result.notes:  # re-colorized colour photos, renamed outputs, what a format dropped
+                    bar.write(f"note: {result.job.source}: {note}", file=sys.stderr)
+        except ClusterError as exc:
+            bar.close()
+            print(f"colorize: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt as exc:
+            bar.close()
+            print("\ncolorize: cancelled; finished photos are kept, nothing half-written was left", file=sys.stderr)
+            signum = exc.args[0] if exc.args and isinstance(exc.args[0], int) else signal.SIGINT
+            return 128 + int(signum)
+        finally:
+            bar.close()
+            if args.ray:
+                from engine.cluster import shutdown
 
-            shutdown()
+                shutdown()
     elapsed = time.monotonic() - start
     results.sort(key=lambda r: r.index)  # Ray hands them back as they finish
     counts = _print_json(results, own_results, problems, passed_over, elapsed) if args.json else \
