@@ -73,9 +73,9 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from colorizer_gui.app import create_application
-    from colorizer_gui.main_window import MainWindow
-    from colorizer_gui.photo_queue import PhotoStatus
+    from colorizer_gui.qt_main_window import MainWindow
     from colorizer_gui.settings import GuiSettings
+    from colorizer_gui.workspace.photo_queue import PhotoStatus
 
     app = create_application()
     settings = GuiSettings(model=args.model or "", auto_start=False, output_mode="folder",

@@ -23,7 +23,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from colorizer_gui.engine_worker import PREVIEW_LONG_SIDE, qimage_from_rgb, scaled_lightness  # noqa: E402
+from colorizer_gui.workspace.engine_worker import PREVIEW_LONG_SIDE, qimage_from_rgb, scaled_lightness  # noqa: E402
 from engine.hint_suggestions import HintSession  # noqa: E402
 from engine.hints import Hint  # noqa: E402
 from engine.infer import DEFAULT_RENDER_SIZE, Colorizer  # noqa: E402

@@ -36,7 +36,7 @@ _APP_PROBE = """
 import sys, time
 from colorizer_gui.app import create_application
 app = create_application()
-from colorizer_gui.main_window import MainWindow
+from colorizer_gui.qt_main_window import MainWindow
 window = MainWindow()
 window.show()
 app.processEvents()

@@ -39,8 +39,8 @@ def run_gui(args: argparse.Namespace) -> int:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QSplashScreen
 
-    from colorizer_gui import icons
     from colorizer_gui.file_open_events import FileOpenForwarder
+    from colorizer_gui.widgets import icons
 
     file_opens = FileOpenForwarder(app)  # before anything can spin the event loop
 
@@ -53,7 +53,7 @@ def run_gui(args: argparse.Namespace) -> int:
         app.processEvents()
     app.setWindowIcon(icons.app_icon())
 
-    from colorizer_gui.main_window import MainWindow  # imports the engine (and torch): the slow part
+    from colorizer_gui.qt_main_window import MainWindow  # imports the engine (and torch): the slow part
 
     window = MainWindow()
     window.show()

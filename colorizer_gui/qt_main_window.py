@@ -17,9 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from colorizer_gui import icons
-from colorizer_gui.colorize_tab import ColorizeTab
-from colorizer_gui.dialogs import (
+from colorizer_gui.qt_dialogs import (
     GUIDE_TEXT,
     GUIDE_TITLE,
     ModelProblemBox,
@@ -31,14 +29,16 @@ from colorizer_gui.dialogs import (
     remember_folder,
     start_folder,
 )
-from colorizer_gui.photo_queue import PhotoItem, PhotoStatus
 from colorizer_gui.settings import GuiSettings, load_settings, save_settings
+from colorizer_gui.widgets import icons
+from colorizer_gui.workspace.photo_queue import PhotoItem, PhotoStatus
+from colorizer_gui.workspace.qt_colorize_tab import ColorizeTab
 from engine import model_manager
 from engine.catalog import user_models_dir
 from engine.weights import MODEL_SUFFIX, ModelError, check_model_file
 
 try:  # the Fine-tune tab is built separately; the app works without it
-    from colorizer_gui.finetune_tab import FineTuneTab
+    from colorizer_gui.finetune.qt_finetune_tab import FineTuneTab
 except ImportError:
     FineTuneTab = None
 
@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.colorize_tab, icons.icon("mode-split"), "Colorize")
         self.finetune_tab = self._make_finetune_tab()
         if self.finetune_tab is not None:
-            # hint previews go easy on the CPU while training runs (see hint_preview_worker)
+            # hint previews go easy on the CPU while training runs (see hints/preview_worker.py)
             self.colorize_tab.hints.training_busy = lambda: self.finetune_tab.training
         self.setCentralWidget(self.tabs)
         self.drop_overlay = DropOverlay(self)

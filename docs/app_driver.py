@@ -23,7 +23,7 @@ def open_window(size: str, *, auto_start: bool):
     """The app and its main window at `size` ("WxH"), shown, with the model loaded."""
     from PySide6.QtWidgets import QApplication
 
-    from colorizer_gui.main_window import MainWindow
+    from colorizer_gui.qt_main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv)
     window = MainWindow()

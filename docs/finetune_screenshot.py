@@ -48,8 +48,8 @@ def main() -> int:
         os.environ["COLORIZER_CONFIG_DIR"] = str(Path(scratch) / "config")
         from PySide6.QtWidgets import QApplication
 
-        from colorizer_gui import finetune_tab as ft
-        from colorizer_gui.main_window import MainWindow
+        from colorizer_gui.finetune import qt_finetune_tab as ft
+        from colorizer_gui.qt_main_window import MainWindow
 
         folder = Path(scratch) / "Summer 1962"
         make_folder(folder)

@@ -30,7 +30,7 @@ def main() -> int:
     parser.add_argument("--strength", type=int, help="move the shown photo's Strength slider to this %% first")
     args = parser.parse_args()
 
-    from colorizer_gui.photo_queue import PhotoStatus
+    from colorizer_gui.workspace.photo_queue import PhotoStatus
 
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) / "Family scans"

@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from colorizer_gui import finetune_tab as ft
+from colorizer_gui.finetune import qt_finetune_tab as ft
 from engine.catalog import list_models, user_models_dir
 from engine.finetune import compare_held_out
 from engine.model import ColorUNet, UNetConfig

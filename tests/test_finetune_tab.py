@@ -7,9 +7,9 @@ import torch
 from PySide6.QtCore import Qt
 from test_finetune import Script, make_collection, tiny_options
 
-from colorizer_gui import finetune_tab as ft
-from colorizer_gui.qt_model_manager import QModelManager
-from colorizer_gui.qt_plot import QLinePlot, nice_ticks
+from colorizer_gui.finetune import qt_finetune_tab as ft
+from colorizer_gui.finetune.qt_model_manager import QModelManager
+from colorizer_gui.widgets.qt_plot import QLinePlot, nice_ticks
 from engine import finetune
 from engine.catalog import list_models, user_models_dir
 from engine.finetune import create_session, run_session
@@ -61,7 +61,7 @@ def test_folder_scan_shows_counts_and_skip_reasons(qtbot, collection, tiny_model
 
 
 def test_train_pause_stop_resume_then_use_the_model(qtbot, collection, tiny_model_path, make_photo, capsys):
-    from colorizer_gui.main_window import MainWindow
+    from colorizer_gui.qt_main_window import MainWindow
 
     window = MainWindow(load_model=False)
     qtbot.addWidget(window)

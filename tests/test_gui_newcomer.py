@@ -15,8 +15,8 @@ import pytest
 from PySide6.QtGui import QAction, QKeySequence
 from test_gui_workspace import make_window, user_model, wait_batch_end  # noqa: F401 - fixtures
 
-from colorizer_gui.dialogs import ShortcutsDialog, about_text, describe_unsaved, start_folder
-from colorizer_gui.photo_queue import PhotoItem, PhotoStatus, adjustments_text
+from colorizer_gui.qt_dialogs import ShortcutsDialog, about_text, describe_unsaved, start_folder
+from colorizer_gui.workspace.photo_queue import PhotoItem, PhotoStatus, adjustments_text
 from engine.hints import Hint
 from engine.options import DEFAULT_RENDER_SIZE
 
@@ -177,7 +177,7 @@ def test_quit_prompt_names_the_unsaved_change(qtbot, make_window, tmp_path):
 
 
 def test_model_manager_rows_agree_with_the_command_line(qtbot):
-    from colorizer_gui.qt_model_manager import describe_entry
+    from colorizer_gui.finetune.qt_model_manager import describe_entry
     from engine.catalog import list_models
 
     bundled = next(e for e in list_models() if e.source == "bundled" and e.error is None)
@@ -191,7 +191,7 @@ def test_model_manager_rows_agree_with_the_command_line(qtbot):
 def test_finetune_folder_box_takes_a_typed_path(qtbot, tmp_path, tiny_model_path):
     from test_finetune import make_collection
 
-    from colorizer_gui import finetune_tab as ft
+    from colorizer_gui.finetune import qt_finetune_tab as ft
 
     folder = make_collection(tmp_path / "holiday photos")
     tab = ft.FineTuneTab()

@@ -18,9 +18,9 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-from colorizer_gui.photo_queue import PhotoStatus
-from colorizer_gui.qt_compare_view import CompareMode, CompareView
 from colorizer_gui.settings import GuiSettings, load_settings, save_settings
+from colorizer_gui.workspace.photo_queue import PhotoStatus
+from colorizer_gui.workspace.qt_compare_view import CompareMode, CompareView
 from engine.catalog import user_models_dir
 
 BATCH_TIMEOUT = 60_000
@@ -41,7 +41,7 @@ def user_model(tiny_model_path):
 @pytest.fixture
 def make_window(qtbot, user_model):
     """MainWindow factory: settings from the (isolated) config folder, the tiny model chosen."""
-    from colorizer_gui.main_window import MainWindow
+    from colorizer_gui.qt_main_window import MainWindow
 
     windows = []
 
@@ -385,7 +385,7 @@ def test_settings_survive_restart(qtbot, make_window, tmp_path):
     panel.suffix_edit.textEdited.emit("_tinted")
     panel.exists_combo.setCurrentIndex(panel.exists_combo.findData("skip"))
     panel.exists_combo.activated.emit(panel.exists_combo.currentIndex())
-    panel.detail_combo.setCurrentIndex(panel.detail_combo.findData(768))
+    panel.detail_combo.setCurrentIndex(panel.detail_combo.findData(512))
     panel.detail_combo.activated.emit(panel.detail_combo.currentIndex())
     panel.default_strength.setValue(135)                  # the strength new photos start with
     tab.act_mode_side.trigger()
@@ -397,7 +397,7 @@ def test_settings_survive_restart(qtbot, make_window, tmp_path):
     again = make_window()
     s = again.settings
     assert (s.output_mode, Path(s.output_dir), s.format, s.suffix, s.if_exists, s.render_size) == \
-        ("folder", tmp_path / "colour", "png", "_tinted", "skip", 768)
+        ("folder", tmp_path / "colour", "png", "_tinted", "skip", 512)
     assert s.strength == pytest.approx(1.35)
     p = again.colorize_tab.settings_panel
     assert p.suffix_edit.text() == "_tinted" and p.default_strength.value() == 135
@@ -407,7 +407,7 @@ def test_settings_survive_restart(qtbot, make_window, tmp_path):
 
 
 def test_damaged_settings_file_falls_back_to_defaults(qtbot, make_window):
-    from colorizer_gui.main_window import MainWindow
+    from colorizer_gui.qt_main_window import MainWindow
     from engine.catalog import user_config_dir
 
     user_config_dir().mkdir(parents=True, exist_ok=True)
@@ -530,7 +530,7 @@ def test_photos_opened_from_the_desktop_reach_the_queue_even_before_the_window(q
     from PySide6.QtWidgets import QApplication
 
     from colorizer_gui.file_open_events import FileOpenForwarder
-    from colorizer_gui.main_window import MainWindow
+    from colorizer_gui.qt_main_window import MainWindow
 
     app = QApplication.instance()
     forwarder = FileOpenForwarder(app)

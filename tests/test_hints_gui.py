@@ -11,9 +11,9 @@ from hint_models import make_hint_following_model
 from PIL import Image
 from PySide6.QtCore import QPointF, Qt
 
-from colorizer_gui.hint_controller import viewer_point
-from colorizer_gui.hint_preview_worker import HintPreviewWorker, HintRequest
-from colorizer_gui.hint_state import HintStore
+from colorizer_gui.hints.controller import viewer_point
+from colorizer_gui.hints.preview_worker import HintPreviewWorker, HintRequest
+from colorizer_gui.hints.state import HintStore
 from engine import cli
 from engine.devices import threads_are_per_thread
 from engine.hints import Hint, color_ab
@@ -33,8 +33,8 @@ def hint_model_path(tmp_path):
 
 @pytest.fixture
 def tab(qtbot, hint_model_path, make_photo):
-    from colorizer_gui.colorize_tab import ColorizeTab
     from colorizer_gui.settings import GuiSettings
+    from colorizer_gui.workspace.qt_colorize_tab import ColorizeTab
 
     settings = GuiSettings()
     t = ColorizeTab(settings)
@@ -227,7 +227,7 @@ def _add_unsaved(qtbot, tab, photo):
 
 
 def test_save_reuses_the_hint_preview_and_predicts_again_after_a_change(qtbot, tab, make_photo):
-    from colorizer_gui.photo_queue import PhotoStatus
+    from colorizer_gui.workspace.photo_queue import PhotoStatus
     from engine.photo_io import read_photo
 
     hints, c = tab.hints, tab.controller
@@ -299,7 +299,7 @@ def test_colorize_all_uses_each_photos_own_hints(qtbot, tab, make_photo, tmp_pat
     previewed: the hinted photo's hint preview is current, and the batch writes it; otherwise
     the render size changes before that preview lands, so the batch must predict with the hints.
     """
-    from colorizer_gui.photo_queue import PhotoStatus
+    from colorizer_gui.workspace.photo_queue import PhotoStatus
     from engine.color import rgb_to_lab_np
     from engine.hints import save_hints
 
@@ -403,7 +403,7 @@ def _drive_dialog_when_open(qtbot, parent, drive):
     """
     from PySide6.QtCore import QTimer
 
-    from colorizer_gui.qt_hint_color_dialog import HintColorDialog
+    from colorizer_gui.hints.qt_color_dialog import HintColorDialog
 
     state: dict = {"done": False, "error": None}
     timer = QTimer(parent)

@@ -84,7 +84,7 @@ def test_colorize_model_option_refuses_them_in_one_line(hostile, make_photo, nam
 def test_the_app_import_uses_the_same_checks(qtbot, hostile, tiny_model_path, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from colorizer_gui.main_window import MainWindow
+    from colorizer_gui.qt_main_window import MainWindow
 
     said: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text, *a, **k: said.append(text))

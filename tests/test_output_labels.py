@@ -217,7 +217,7 @@ def test_a_later_run_skips_our_own_results(tmp_path, tiny_model_path):
 
 def test_the_apps_saves_are_labelled(tmp_path, tiny_model_path, qapp):
     """The app saves through the engine thread: both a batch job and a re-save after a strength change."""
-    from colorizer_gui.engine_worker import EngineWorker, JobTask, LoadModelTask, PreviewTask, SaveTask
+    from colorizer_gui.workspace.engine_worker import EngineWorker, JobTask, LoadModelTask, PreviewTask, SaveTask
     from engine.batch import BatchSettings, Job
     from engine.hints import Hint
 

@@ -27,7 +27,8 @@ from engine.catalog import APP_NAME  # noqa: E402
 # Modules the bundle runs: the whole app, the command line and the fine-tuning worker, with
 # everything they import from engine/ (colorize-eval and colorize-train are not bundled).
 ENTRY_MODULES = ["engine.cli", "engine.finetune_worker", "engine.resources"] + [
-    f"colorizer_gui.{p.stem}" for p in sorted((ROOT / "colorizer_gui").glob("*.py"))]
+    ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+    for p in sorted((ROOT / "colorizer_gui").rglob("*.py"))]
 
 
 def _module_file(name: str) -> Path | None:

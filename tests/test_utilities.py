@@ -31,7 +31,7 @@ def test_format_duration(seconds, estimate, countdown, log):
 
 
 def test_app_batch_times_keep_their_seconds():
-    from colorizer_gui.batch_controller import format_duration as batch_duration
+    from colorizer_gui.workspace.batch_controller import format_duration as batch_duration
     from engine.finetune import format_duration as finetune_duration
 
     assert batch_duration(None) == "" and batch_duration(185) == "3 min 05 s"

@@ -2,7 +2,7 @@
 
 The tab only collects choices and draws what happens. Scanning the folder runs on a plain
 background thread; estimating and training run in a child process (see
-`colorizer_gui.finetune_process` for why) through `engine.finetune`, which uses the same
+`colorizer_gui.finetune.process` for why) through `engine.finetune`, which uses the same
 `engine.train.train()` loop as `colorize-train`.
 """
 
@@ -40,11 +40,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from colorizer_gui import icons
-from colorizer_gui.dialogs import remember_folder, start_folder
-from colorizer_gui.finetune_process import WorkerProcess
-from colorizer_gui.qt_model_manager import ModelManagerDialog
-from colorizer_gui.qt_plot import QLinePlot
+from colorizer_gui.finetune.process import WorkerProcess
+from colorizer_gui.finetune.qt_model_manager import ModelManagerDialog
+from colorizer_gui.qt_dialogs import remember_folder, start_folder
+from colorizer_gui.widgets import icons
+from colorizer_gui.widgets.qt_plot import QLinePlot
 from engine import finetune
 from engine.catalog import DEFAULT_MODEL, list_models
 from engine.devices import DEVICE_CHOICES, available_devices, describe_device, resolve_device

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen
 
-from colorizer_gui.qt_compare_view import DIVIDER_GRAB, CompareMode, CompareView, ViewOverlay
+from colorizer_gui.workspace.qt_compare_view import DIVIDER_GRAB, CompareMode, CompareView, ViewOverlay
 from engine.hints import Hint
 
 MARKER_RADIUS = 6.0

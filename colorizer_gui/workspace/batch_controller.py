@@ -18,7 +18,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from colorizer_gui.engine_worker import (
+from colorizer_gui.settings import GuiSettings
+from colorizer_gui.workspace.engine_worker import (
     EngineThread,
     JobOutcome,
     JobTask,
@@ -30,9 +31,8 @@ from colorizer_gui.engine_worker import (
     SaveTask,
     TaskCrashed,
 )
-from colorizer_gui.photo_queue import ChromaKey, PhotoItem, PhotoStatus, QueueModel
-from colorizer_gui.previews import LruCache
-from colorizer_gui.settings import GuiSettings
+from colorizer_gui.workspace.photo_queue import ChromaKey, PhotoItem, PhotoStatus, QueueModel
+from colorizer_gui.workspace.previews import LruCache
 from engine.batch import BatchSettings, InputFile, Job, UsageError, collect_inputs, is_image_name, plan_jobs
 from engine.durations import format_duration as engine_format_duration
 from engine.errors import NoSuchModel, OutputWouldReplaceInput, UnreadablePhoto

@@ -24,7 +24,7 @@ from PIL import Image, ImageOps
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
 
-from colorizer_gui.engine_worker import PREVIEW_LONG_SIDE, PreviewSource, preview_source, qimage_from_rgb
+from colorizer_gui.workspace.engine_worker import PREVIEW_LONG_SIDE, PreviewSource, preview_source, qimage_from_rgb
 from engine.infer import Chroma
 from engine.photo_io import PhotoError, read_photo
 

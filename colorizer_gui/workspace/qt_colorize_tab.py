@@ -24,12 +24,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from colorizer_gui import icons
-from colorizer_gui.batch_controller import BatchController, format_duration
-from colorizer_gui.dialogs import remember_folder, start_folder
-from colorizer_gui.hint_controller import HintController
-from colorizer_gui.photo_queue import PhotoItem, PhotoStatus, QueueModel, describe_size
-from colorizer_gui.previews import (
+from colorizer_gui.hints.controller import HintController
+from colorizer_gui.qt_dialogs import remember_folder, start_folder
+from colorizer_gui.settings import GuiSettings
+from colorizer_gui.widgets import icons
+from colorizer_gui.widgets.qt_empty_state import EmptyState
+from colorizer_gui.widgets.qt_log_panel import LogPanel
+from colorizer_gui.workspace.batch_controller import BatchController, format_duration
+from colorizer_gui.workspace.photo_queue import PhotoItem, PhotoStatus, QueueModel, describe_size
+from colorizer_gui.workspace.previews import (
     BeforeLoaded,
     ImageLoader,
     LruCache,
@@ -37,12 +40,9 @@ from colorizer_gui.previews import (
     SourceLoaded,
     ThumbnailLoaded,
 )
-from colorizer_gui.qt_compare_view import CompareMode, CompareView
-from colorizer_gui.qt_empty_state import EmptyState
-from colorizer_gui.qt_log_panel import LogPanel
-from colorizer_gui.qt_queue_view import QueueView
-from colorizer_gui.qt_settings_panel import SettingsPanel, effective_model
-from colorizer_gui.settings import GuiSettings
+from colorizer_gui.workspace.qt_compare_view import CompareMode, CompareView
+from colorizer_gui.workspace.qt_queue_view import QueueView
+from colorizer_gui.workspace.qt_settings_panel import SettingsPanel, effective_model
 from engine.catalog import list_models, user_data_dir
 from engine.files import atomic_write
 from engine.photo_io import FORMATS, READABLE_SUFFIXES

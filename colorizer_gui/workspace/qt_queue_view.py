@@ -6,7 +6,7 @@ from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt, Signa
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from colorizer_gui.photo_queue import PhotoItem, PhotoStatus, QueueModel, adjustments_text, describe_size
+from colorizer_gui.workspace.photo_queue import PhotoItem, PhotoStatus, QueueModel, adjustments_text, describe_size
 
 ROW_HEIGHT = 64
 THUMB = 48
