@@ -48,7 +48,7 @@ def main() -> int:
         os.environ["COLORIZER_CONFIG_DIR"] = str(Path(scratch) / "config")
         from PySide6.QtWidgets import QApplication
 
-        from colorizer_gui.finetune import qt_finetune_tab as ft
+        from colorizer_gui.finetune.run import RunState
         from colorizer_gui.qt_main_window import MainWindow
 
         folder = Path(scratch) / "Summer 1962"
@@ -70,7 +70,7 @@ def main() -> int:
         tab.lr_combo.setCurrentText("0.003")
         tab.advanced_toggle.setChecked(False)
         tab.start()
-        wait(app, lambda: tab.state in (ft.FINISHED, ft.FAILED, ft.STOPPED), timeout=1200)
+        wait(app, lambda: tab.state in (RunState.FINISHED, RunState.FAILED, RunState.STOPPED), timeout=1200)
         comparison = tab.session.comparison if tab.session else None
         print(f"state {tab.state}, comparison {comparison}")
         save_screenshot(app, window, args.out)

@@ -369,7 +369,7 @@ def run_session(session: Session, *, resume: bool, next_command: Callable[[bool]
         while True:
             now = time.monotonic()
             if report.message:
-                yield emit({"event": "message", "step": report.step, "text": report.message})
+                yield emit({"event": "message", "step": report.step, "text": report.message, "kind": report.kind})
             if report.step > 0 and not report.message:
                 if first_step is None:
                     first_step, active, t_resume = report.step - 1, 0.0, now

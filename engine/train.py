@@ -91,6 +91,11 @@ class StepReport:
     val: dict | None = None          # validation metrics when this step ran them
     checkpoint: str | None = None    # path when a checkpoint was written at this step
     message: str = ""
+    # What the message is about, for front ends that word it their own way (the message text is for
+    # logs and may change): "reading", "notes", "extended" (a checkpoint gained the hint layers),
+    # "baseline" (validation before training), "preview", "checkpoint" (written on request); "" for
+    # a plain step.
+    kind: str = ""
     # With settings.preview_minutes: one (size, 3*size, 3) uint8 strip per held-out photo:
     # greyscale input | current output | original.
     preview: list[np.ndarray] | None = None
@@ -235,7 +240,7 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
         s.width, s.depth, s.base_model = saved.width, saved.depth, saved.base_model
         s.hint_injection = saved.hint_injection
 
-    yield StepReport(0, s.steps, math.nan, 0.0, 0.0, math.nan, 0.0, message="reading photos")
+    yield StepReport(0, s.steps, math.nan, 0.0, 0.0, math.nan, 0.0, message="reading photos", kind="reading")
     photos, groups, notes = _load_photos(s.train_dirs, s.short_side)
     if s.val_dir:
         val_photos, _, _ = _load_photos([s.val_dir], s.short_side)
@@ -256,7 +261,8 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
         notes.append("groups: " + ", ".join(f"{g} {n}" for g, n in counts.items())
                      + f" (sampling balance {s.group_balance:g})")
     yield StepReport(0, s.steps, math.nan, 0.0, 0.0, math.nan, 0.0,
-                     message="\n".join(notes + [f"training on {len(photos)} photos, validating on {len(val_photos)}"]))
+                     message="\n".join(notes + [f"training on {len(photos)} photos, validating on {len(val_photos)}"]),
+                     kind="notes")
 
     base_info = None
     if s.base_model:
@@ -286,7 +292,8 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
             # The network gained layers since this checkpoint (e.g. hint injection): the old
             # optimizer state no longer lines up, so Adam restarts its statistics.
             yield StepReport(0, s.steps, math.nan, 0.0, 0.0, math.nan, 0.0,
-                             message=f"checkpoint extended with new layers: {', '.join(sorted(added))}")
+                             message=f"checkpoint extended with new layers: {', '.join(sorted(added))}",
+                             kind="extended")
         else:
             optimizer.load_state_dict(ckpt["optimizer"])
         prior = ckpt["prior"]
@@ -311,7 +318,8 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
         # The "before" picture: what the starting model makes of the held-out photos.
         yield StepReport(0, s.steps, math.nan, 0.0, 0.0, math.nan, 0.0, val=first,
                          preview=render_previews(ema, preview_photos, device),
-                         message="validation before training: " + _format_metrics(first) if first else "preview")
+                         message="validation before training: " + _format_metrics(first) if first else "preview",
+                         kind="baseline" if first else "preview")
         next_preview = time.monotonic() + s.preview_minutes * 60
     data_counts = {"train_photos": len(photos), "val_photos": len(val_photos)}
 
@@ -404,7 +412,8 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
                     path = save_checkpoint()
                     last_ckpt = time.monotonic()
                     command = yield StepReport(state.step, s.steps, math.nan, lr, 0.0, math.nan, state.elapsed,
-                                               checkpoint=str(path), message="checkpoint written")
+                                               checkpoint=str(path), message="checkpoint written",
+                                               kind="checkpoint")
                 # Time spent outside the generator (a paused GUI) does not count against the speed.
                 window_start, window_images, running = time.monotonic(), 0, []
     except GeneratorExit:

@@ -14,6 +14,9 @@ from PIL import Image
 from PySide6.QtCore import Qt
 
 from colorizer_gui.finetune import qt_finetune_tab as ft
+from colorizer_gui.finetune.qt_preview_view import PREVIEW_GAP
+from colorizer_gui.finetune.run import RunState
+from colorizer_gui.finetune.words import describe_comparison, plain_message
 from engine.catalog import list_models, user_models_dir
 from engine.finetune import compare_held_out
 from engine.model import ColorUNet, UNetConfig
@@ -76,7 +79,7 @@ def test_worse_model_is_reported_in_plain_words_and_not_used(qtbot, tmp_path, ba
     saved = []
     tab.model_saved.connect(saved.append)
     qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab.state == ft.FINISHED, timeout=LONG)
+    qtbot.waitUntil(lambda: tab.state == RunState.FINISHED, timeout=LONG)
 
     comparison = tab.session.comparison
     assert comparison["verdict"] == "worse" and comparison["after"] < comparison["before"] - 1.0
@@ -90,7 +93,7 @@ def test_worse_model_is_reported_in_plain_words_and_not_used(qtbot, tmp_path, ba
     assert tab.preview.is_comparison() and tab.preview_combo.currentText() == "before and after"
     picture = tab.preview._pixmap
     side = picture.width() // 4                                  # four squares a row, one row per photo
-    assert picture.height() == 2 * side + ft.PREVIEW_GAP          # the 2 held-out photos
+    assert picture.height() == 2 * side + PREVIEW_GAP          # the 2 held-out photos
     assert not tab.preview.grab().isNull()
     assert tab.name_problem.isHidden()                           # the name is free: nothing was added
 
@@ -107,12 +110,14 @@ def test_held_out_comparison_in_words():
                {"step": 400, "psnr": 24.63}]
     worse = compare_held_out(history)
     assert worse["verdict"] == "worse" and worse["change"] == pytest.approx(-1.6)
-    words, kind = ft.describe_comparison({**worse, "photos": 3}, "“colorizer-base”")
+    words, kind = describe_comparison({**worse, "photos": 3}, "“colorizer-base”")
     assert kind == "warning" and "the 3 held-out photos" in words and "26.23 → 24.63 dB" in words
     better = compare_held_out([history[0], {"step": 400, "psnr": 27.5}])
     assert better["verdict"] == "better"
-    assert "Colours got better" in ft.describe_comparison(better)[0]
+    assert "Colours got better" in describe_comparison(better)[0]
     assert compare_held_out([history[0], {"step": 9, "psnr": 26.26}])["verdict"] == "same"
     assert compare_held_out(history[:1]) is None
-    assert ft.plain_message("validation before training: loss 2.1831  psnr 26.2270  psnr_grey 24.1") \
+    assert plain_message("validation before training: loss 2.1831  psnr 26.2270  psnr_grey 24.1", "baseline") \
         .startswith("Measured how well the starting model colours")
+    assert plain_message("checkpoint written", "checkpoint") == "Progress saved."
+    assert plain_message("a note\ntraining on 9 photos", "notes") == "training on 9 photos"

@@ -9,6 +9,7 @@ from test_finetune import Script, make_collection, tiny_options
 
 from colorizer_gui.finetune import qt_finetune_tab as ft
 from colorizer_gui.finetune.qt_model_manager import QModelManager
+from colorizer_gui.finetune.run import RunState
 from colorizer_gui.widgets.qt_plot import QLinePlot, nice_ticks
 from engine import finetune
 from engine.catalog import list_models, user_models_dir
@@ -81,9 +82,9 @@ def test_train_pause_stop_resume_then_use_the_model(qtbot, collection, tiny_mode
     tab._trainer.event.connect(events.append)
     tab.model_saved.connect(saved.append)
     qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
-    assert tab.state == ft.STARTING and not tab.folder_button.isEnabled()
+    assert tab.state == RunState.STARTING and not tab.folder_button.isEnabled()
     qtbot.waitUntil(lambda: len(tab.plot.points("train")) >= 3 and bool(tab.plot.points("val")), timeout=LONG)
-    assert tab.state == ft.RUNNING and tab.progress.value() > 0 and tab.progress.maximum() == 300
+    assert tab.state == RunState.RUNNING and tab.progress.value() > 0 and tab.progress.maximum() == 300
     assert "left" in tab.eta_label.text()
     assert tab.preview.has_image() and tab.preview_combo.itemText(0) == "before training"
     assert "Held-out photos" in tab.metrics_label.text()
@@ -91,13 +92,13 @@ def test_train_pause_stop_resume_then_use_the_model(qtbot, collection, tiny_mode
     assert tab.training and hint_worker.threads_for_preview() == 1   # hint previews leave training the cores
 
     qtbot.mouseClick(tab.pause_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab.state == ft.PAUSED, timeout=LONG)
+    qtbot.waitUntil(lambda: tab.state == RunState.PAUSED, timeout=LONG)
     assert not tab.training and hint_worker.threads_for_preview() is None
     assert not tab.resume_button.isHidden() and tab.resume_button.isEnabled()
     qtbot.mouseClick(tab.stop_button, Qt.MouseButton.LeftButton)
     assert tab.banner.button("Save the model so far") is not None  # Stop offers to keep the model
     qtbot.mouseClick(tab.banner.button("Stop without saving"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab.state == ft.STOPPED, timeout=LONG)
+    qtbot.waitUntil(lambda: tab.state == RunState.STOPPED, timeout=LONG)
     stopped = next(e for e in events if e["event"] == "stopped")["step"]
     assert 0 < stopped < 300 and not saved
     assert read_checkpoint(tab.session.checkpoint)["step"] == stopped
@@ -108,7 +109,7 @@ def test_train_pause_stop_resume_then_use_the_model(qtbot, collection, tiny_mode
     qtbot.waitUntil(lambda: any(e["event"] == "progress" for e in events), timeout=LONG)
     first = next(e for e in events if e["event"] == "progress")
     assert first["step"] == stopped + 1                            # continued from the checkpoint
-    qtbot.waitUntil(lambda: tab.state == ft.FINISHED, timeout=LONG)
+    qtbot.waitUntil(lambda: tab.state == RunState.FINISHED, timeout=LONG)
     assert len(tab.plot.points("train")) > points_before
     assert tab.plot.points("val")[-1][0] == 300
 
@@ -141,7 +142,7 @@ def test_after_a_restart_the_tab_offers_to_resume(qtbot, collection, tiny_model_
 
     tab = ft.FineTuneTab()                                        # as after restarting the app
     qtbot.addWidget(tab)
-    assert tab.state == ft.STOPPED and tab.session.dir == session.dir
+    assert tab.state == RunState.STOPPED and tab.session.dir == session.dir
     assert "unfinished fine-tuning of “family”" in tab.banner.label.text()
     assert tab.plot.points("train") and tab.plot.points("val")    # the curves so far are redrawn
     assert tab.name_edit.text() == "family" and tab.folder_edit.text() == str(collection)
@@ -153,11 +154,11 @@ def test_after_a_restart_the_tab_offers_to_resume(qtbot, collection, tiny_model_
 
     # The worker dies (as if killed for lack of memory): the tab says so and offers to resume.
     tab._trainer.kill()
-    qtbot.waitUntil(lambda: tab.state == ft.FAILED, timeout=30_000)
+    qtbot.waitUntil(lambda: tab.state == RunState.FAILED, timeout=30_000)
     assert "ended unexpectedly" in tab.banner.label.text()
     assert tab.banner.button("Resume") is not None and tab.banner.button("Resume with a smaller batch")
     qtbot.mouseClick(tab.discard_button, Qt.MouseButton.LeftButton)
-    assert tab.state == ft.IDLE and not session.dir.exists()
+    assert tab.state == RunState.IDLE and not session.dir.exists()
 
 
 def test_out_of_memory_is_explained_with_advice(qtbot, collection, tiny_model_path, monkeypatch):
@@ -166,10 +167,10 @@ def test_out_of_memory_is_explained_with_advice(qtbot, collection, tiny_model_pa
     session = create_session(tiny_options(collection, tiny_model_path, batch_size=8))
     session.checkpoint.write_bytes(b"a checkpoint")
     tab._show_session(session)
-    tab._set_state(ft.RUNNING)
+    tab.run.force(RunState.RUNNING)
     failure = finetune.describe_failure(RuntimeError("CUDA out of memory"), session.train_settings())
     tab._on_trainer_event({"event": "error", **failure, "step": 7, "resumable": True})
-    assert tab.state == ft.FAILED and tab.banner.kind == "error"
+    assert tab.state == RunState.FAILED and tab.banner.kind == "error"
     assert "ran out of memory" in tab.banner.label.text()
     assert "smaller batch size or crop size" in tab.banner.label.text()
     launched = []

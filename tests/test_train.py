@@ -61,7 +61,12 @@ def test_scan_folder_sorts_usable_and_skipped_with_reasons(photo_folder):
 
 
 def test_training_lowers_the_loss_and_validates(photo_folder, tmp_path):
-    reports = [r for r in train(tiny_settings(photo_folder, tmp_path / "run", steps=60)) if not r.message]
+    everything = list(train(tiny_settings(photo_folder, tmp_path / "run", steps=60)))
+    # A report with a message says what it is about, so the Fine-tune tab need not read the words.
+    kinds = [r.kind for r in everything if r.message]
+    assert kinds[:2] == ["reading", "notes"] and set(kinds) <= {"reading", "notes", "extended", "baseline", "preview"}
+    reports = [r for r in everything if not r.message]
+    assert all(r.kind == "" for r in reports)
     losses = [r.loss for r in reports]
     assert reports[-1].step == 60
     assert np.mean(losses[-3:]) < 0.8 * losses[0]

@@ -15,8 +15,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
-    QSizePolicy,
     QSpinBox,
     QSplitter,
     QToolButton,
@@ -42,8 +41,12 @@ from PySide6.QtWidgets import (
 
 from colorizer_gui.finetune.process import WorkerProcess
 from colorizer_gui.finetune.qt_model_manager import ModelManagerDialog
+from colorizer_gui.finetune.qt_preview_view import PreviewView
+from colorizer_gui.finetune.run import FinetuneRun, RunState
+from colorizer_gui.finetune.words import describe_comparison, plain_message
 from colorizer_gui.qt_dialogs import remember_folder, start_folder
 from colorizer_gui.widgets import icons
+from colorizer_gui.widgets.qt_message_bar import MessageBar
 from colorizer_gui.widgets.qt_plot import QLinePlot
 from engine import finetune
 from engine.catalog import DEFAULT_MODEL, list_models
@@ -73,10 +76,6 @@ DEVICE_LABELS = {"auto": "Auto", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple
 SHARING_NOTE = ("Training runs in a separate process at low priority, so the app and colorizing in the "
                 "Colorize tab stay responsive and go first; training slows down while you colorize.")
 
-# Run states of the tab.
-IDLE, STARTING, RUNNING, PAUSING, PAUSED, STOPPING, STOPPED, FINISHED, FAILED = (
-    "idle", "starting", "running", "pausing", "paused", "stopping", "stopped", "finished", "failed")
-_ACTIVE = (STARTING, RUNNING, PAUSING, PAUSED, STOPPING)
 
 
 def _html(text: str) -> str:
@@ -102,184 +101,6 @@ class _Relay(QObject):
     scanned = Signal(int, object, str)
 
 
-class MessageBar(QFrame):
-    """A coloured line of text with a few action buttons, shown above the tab's content."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setObjectName("finetuneMessageBar")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(10, 6, 6, 6)
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        row.addWidget(self.label, 1)
-        self._buttons_row = QHBoxLayout()
-        row.addLayout(self._buttons_row)
-        self.buttons: list[QPushButton] = []
-        self.kind = ""
-        self.hide()
-
-    def show_message(self, text: str, kind: str = "info", actions: list[tuple[str, object]] | None = None) -> None:
-        colours = {"info": "#e3f2fd", "success": "#e8f5e9", "warning": "#fff8e1", "error": "#ffebee"}
-        self.kind = kind
-        self.setStyleSheet(f"#finetuneMessageBar {{ background: {colours.get(kind, colours['info'])}; "
-                           "border-radius: 6px; } #finetuneMessageBar QLabel { color: #1f2328; }")
-        self.label.setText(text)
-        for b in self.buttons:
-            b.deleteLater()
-        self.buttons = []
-        for label, callback in actions or []:
-            b = QPushButton(label)
-            b.clicked.connect(callback)
-            self._buttons_row.addWidget(b)
-            self.buttons.append(b)
-        self.show()
-
-    def button(self, text: str) -> QPushButton | None:
-        return next((b for b in self.buttons if b.text().startswith(text)), None)
-
-
-class PreviewView(QWidget):
-    """Held-out photos as rows of: greyscale input | current output | original.
-
-    Or, after training, as rows of greyscale | before | after | original (`set_comparison`).
-    """
-
-    HEADERS = ("Greyscale input", "Model now", "Original")
-    COMPARE_HEADERS = ("Input", "Before", "After", "Original")   # four to a row: short words
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._pixmap: QPixmap | None = None
-        self._columns = 1
-        self._headers: tuple[str, ...] = self.HEADERS
-        self.setMinimumHeight(120)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setAccessibleName("Preview of held-out photos")
-
-    def set_image(self, path: str | None, columns: int = 1) -> None:
-        """`columns` photos side by side, each as a strip of three squares."""
-        pm = QPixmap(path) if path else QPixmap()
-        self._pixmap = None if pm.isNull() else pm
-        self._columns = max(1, columns)
-        self._headers = self.HEADERS
-        self.update()
-
-    def set_comparison(self, before: str, after: str, columns: int = 1) -> bool:
-        """Each held-out photo as greyscale | before | after | original, from two preview images."""
-        a, b = QPixmap(before), QPixmap(after)
-        if a.isNull() or b.isNull() or a.size() != b.size():
-            return False
-        strips_a, strips_b = _strips(a, columns), _strips(b, columns)
-        if not strips_a:
-            return False
-        side = strips_a[0].height()
-        gap = PREVIEW_GAP
-        canvas = QPixmap(4 * side, len(strips_a) * (side + gap) - gap)
-        canvas.fill(QColor("white"))
-        p = QPainter(canvas)
-        for row, (sa, sb) in enumerate(zip(strips_a, strips_b)):
-            y = row * (side + gap)
-            p.drawPixmap(0, y, sa, 0, 0, 2 * side, side)               # greyscale, before
-            p.drawPixmap(2 * side, y, sb, side, 0, 2 * side, side)     # after, original
-        p.end()
-        self._pixmap, self._columns, self._headers = canvas, 1, self.COMPARE_HEADERS
-        self.update()
-        return True
-
-    def is_comparison(self) -> bool:
-        return self._headers == self.COMPARE_HEADERS and self._pixmap is not None
-    def has_image(self) -> bool:
-        return self._pixmap is not None
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(420, 300)
-
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
-        p = QPainter(self)
-        pal = self.palette()
-        fm = p.fontMetrics()
-        if self._pixmap is None:
-            p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                       "Previews of a few held-out photos appear here when training starts,\n"
-                       "and are refreshed every few minutes.")
-            p.end()
-            return
-        head = fm.height() + 4
-        avail = QSize(self.width(), max(10, self.height() - head))
-        size = self._pixmap.size().scaled(avail, Qt.AspectRatioMode.KeepAspectRatio)
-        x = (self.width() - size.width()) / 2
-        target = QRectF(x, head, size.width(), size.height())
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        p.drawPixmap(target, self._pixmap, QRectF(self._pixmap.rect()))
-        p.setPen(pal.color(QPalette.ColorRole.WindowText))
-        group = size.width() / self._columns
-        part = group / len(self._headers)
-        for c in range(self._columns):
-            for i, text in enumerate(self._headers):
-                rect = QRectF(x + c * group + i * part, 0, part, head)
-                p.drawText(rect, Qt.AlignmentFlag.AlignCenter,
-                           fm.elidedText(text, Qt.TextElideMode.ElideRight, int(part)))
-        p.end()
-
-
-PREVIEW_GAP = 6   # engine.finetune._save_preview puts this many white pixels between strips
-
-
-def _strips(picture: QPixmap, columns: int) -> list[QPixmap]:
-    """Cut a preview picture (strips of 3 squares, `columns` side by side) back into its strips."""
-    columns = max(1, columns)
-    side = (picture.width() - PREVIEW_GAP * (columns - 1)) // (3 * columns)
-    if side <= 0:
-        return []
-    rows = (picture.height() + PREVIEW_GAP) // (side + PREVIEW_GAP)
-    out = []
-    for r in range(rows):
-        for c in range(columns):
-            strip = picture.copy(c * (3 * side + PREVIEW_GAP), r * (side + PREVIEW_GAP), 3 * side, side)
-            image = strip.toImage()
-            if image.pixelColor(side // 2, side // 2) == QColor("white") and \
-                    image.pixelColor(side + side // 2, side // 2) == QColor("white"):
-                continue   # an empty cell of the last row
-            out.append(strip)
-    return out
-
-
-def plain_message(text: str) -> str:
-    """The training loop's messages for people (it reports raw metrics like `loss 2.18 psnr 26.2`)."""
-    if text.startswith("validation before training"):
-        return "Measured how well the starting model colours the held-out photos; training starts now."
-    if text.startswith("checkpoint extended"):
-        return "The starting model gained the colour-hint layers; they are trained from scratch."
-    if text == "checkpoint written":
-        return "Progress saved."
-    return text
-
-
-def describe_comparison(comparison: dict | None, base_name: str = "the model you started from") -> tuple[str, str]:
-    """(plain words, kind) for how fine-tuning changed the held-out photos' colours."""
-    if not comparison:
-        return "", "success"
-    n = comparison.get("photos")
-    photos = f"the {n} held-out photo{'s' if n != 1 else ''}" if n else "the held-out photos"
-    numbers = f"{comparison['before']:.2f} → {comparison['after']:.2f} dB"
-    change = abs(comparison["change"])
-    if comparison["verdict"] == "worse":
-        return (f"<b>Colours got worse on your own photos.</b> On {photos}, which training never saw, the new "
-                f"model's colours are further from the real ones than those of {base_name} ({numbers}). "
-                f"Colorizer keeps using {base_name}; the new model was not added to your models.", "warning")
-    if comparison["verdict"] == "same":
-        return (f"Colours stayed about the same on your own photos: on {photos}, which training never saw, the "
-                f"new model is as close to the real colours as {base_name} ({numbers}).", "success")
-    return (f"<b>Colours got better on your own photos.</b> On {photos}, which training never saw, the new "
-            f"model's colours are {change:.1f} dB closer to the real ones than those of {base_name} "
-            f"({numbers}).", "success")
-
-
 class FineTuneTab(QWidget):
     """Choose a folder, a base model and an effort; train; watch it learn; use the result.
 
@@ -296,7 +117,23 @@ class FineTuneTab(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._state = IDLE
+        self._run = FinetuneRun()
+        # The training process's events (engine.finetune.run_session) and what each one redraws;
+        # how each moves the run is FinetuneRun's business.
+        self._event_handlers = {
+            "message": self._on_message_event,
+            "progress": self._on_progress_event,
+            "loss": lambda ev: self._add_loss(ev["step"], ev["loss"]),
+            "val": self._add_validation,
+            "preview": lambda ev: self._add_preview(ev["step"], ev["path"], ev.get("columns", 1)),
+            "checkpoint": self._on_checkpoint_event,
+            "paused": self._on_paused_event,
+            "saved": self._on_model_saved,
+            "stopped": self._on_stopped_event,
+            "finished": self._on_finished_event,
+            "discarded": self._on_discarded_event,
+            "error": self._on_training_error,
+        }
         self._scan: FolderScan | None = None
         self._scan_request = 0
         self._scan_folder: str | None = None
@@ -580,13 +417,18 @@ class FineTuneTab(QWidget):
     # --- public API (the window, tests) --------------------------------------------------------------
 
     @property
-    def state(self) -> str:
-        return self._state
+    def state(self) -> RunState:
+        return self._run.state
+
+    @property
+    def run(self) -> FinetuneRun:
+        """The run's state machine (colorizer_gui/finetune/run.py): what is allowed now."""
+        return self._run
 
     @property
     def training(self) -> bool:
         """The training process is computing (not paused or done): the CPU is taken."""
-        return self._state in (STARTING, RUNNING, PAUSING, STOPPING)
+        return self._run.training
 
     @property
     def session(self) -> Session | None:
@@ -642,7 +484,7 @@ class FineTuneTab(QWidget):
         self._scan_folder = folder
         self.folder_edit.setText(folder)
         self.folder_edit.setToolTip(folder)
-        if not self._name_edited and self._state not in _ACTIVE:
+        if not self._name_edited and not self._run.active:
             self.name_edit.setText(self._suggest_name(Path(folder).name))
         self._scan = None
         self._scan_request += 1
@@ -686,7 +528,7 @@ class FineTuneTab(QWidget):
 
     def request_estimate(self, force: bool = False) -> None:
         """Measure a few real training steps (in the worker) and show the expected duration."""
-        if self._scan is None or len(self._scan.usable) < MIN_PHOTOS or self._state in _ACTIVE:
+        if self._scan is None or len(self._scan.usable) < MIN_PHOTOS or self._run.active:
             return
         try:
             options = self.options()
@@ -710,7 +552,7 @@ class FineTuneTab(QWidget):
 
     def start(self) -> None:
         """Start a new fine-tuning with the current choices."""
-        if self._state in _ACTIVE:
+        if self._run.active:
             return
         problem = self._start_problem()
         if problem:
@@ -730,22 +572,24 @@ class FineTuneTab(QWidget):
         self._launch(resume=False)
 
     def pause(self) -> None:
-        if self._state == RUNNING and self._trainer.send(finetune.PAUSE):
-            self._set_state(PAUSING)
+        if self._run.can_pause and self._trainer.send(finetune.PAUSE):
+            self._run.pause()
+            self._state_changed()
             self.status_label.setText("Pausing after this step (a checkpoint is written)…")
 
     def resume(self) -> None:
         """Continue a paused run, or a stopped one from its checkpoint."""
-        if self._state == PAUSED and self._trainer.send(finetune.RESUME):
-            self._set_state(RUNNING)
+        if self._run.can_resume_paused and self._trainer.send(finetune.RESUME):
+            self._run.resume_paused()
+            self._state_changed()
             return
-        if self._state in (STOPPED, FAILED, IDLE) and self._session is not None and self._session.resumable:
+        if self._run.can_resume_from_checkpoint(self._session is not None and self._session.resumable):
             self.banner.hide()
             self._launch(resume=True)
 
     def ask_stop(self) -> None:
         """Offer to keep the model trained so far (the checkpoint is kept either way)."""
-        if self._state not in (RUNNING, PAUSED, PAUSING, STARTING):
+        if not self._run.can_ask_stop:
             return
         if self._last_step == 0:
             self.stop(save=False)
@@ -760,25 +604,27 @@ class FineTuneTab(QWidget):
 
     def stop(self, save: bool = False) -> None:
         self.banner.hide()
-        if self._state not in _ACTIVE:
+        if not self._run.active:
             return
         if self._last_step == 0 and not save:
             # Nothing learned yet: there is nothing worth keeping.
             self._trainer.send(finetune.DISCARD)
         else:
             self._trainer.send(finetune.SAVE if save else finetune.STOP)
-        self._set_state(STOPPING)
+        self._run.stop()
+        self._state_changed()
         self.status_label.setText("Stopping: writing the checkpoint and measuring the held-out photos…")
 
     def discard(self) -> None:
         """Forget a stopped or failed run and its checkpoint (saved models are kept)."""
-        if self._state in _ACTIVE or self._session is None:
+        if not self._run.can_discard(self._session is not None):
             return
         discard_session(self._session)
         self._session = None
         self.banner.show_message("The unfinished training was discarded.", "info")
         self._reset_run_view()
-        self._set_state(IDLE)
+        self._run.discard()
+        self._state_changed()
 
     def shutdown(self) -> None:
         """The app is closing: stop training with a checkpoint (resume is offered next time)."""
@@ -857,12 +703,12 @@ class FineTuneTab(QWidget):
             return f"{str(exc)[0].upper()}{str(exc)[1:]}."
         return ""
 
-    def _set_state(self, state: str) -> None:
-        self._state = state
+    def _state_changed(self) -> None:
+        """The run moved: redraw the controls that depend on it."""
         self._on_name_changed(self.name_edit.text())  # a just-saved model may have taken the name
 
     def _update_controls(self) -> None:
-        active = self._state in _ACTIVE
+        active = self._run.active
         for w in (self.folder_button, self.folder_edit, self.base_combo, self.base_browse, self.name_edit,
                   self.advanced,
                   self.device_combo, self.estimate_button, *self.preset_buttons.values()):
@@ -870,12 +716,12 @@ class FineTuneTab(QWidget):
         self.start_button.setEnabled(not active and not self._start_problem())
         self.start_button.setToolTip(self._start_problem() if not active else "Training is running")
         resumable = self._session is not None and self._session.resumable
-        self.pause_button.setVisible(self._state in (RUNNING, PAUSING, STARTING))
-        self.pause_button.setEnabled(self._state == RUNNING)
+        self.pause_button.setVisible(self._run.pause_shown)
+        self.pause_button.setEnabled(self._run.can_pause)
         self.resume_button.setVisible(not self.pause_button.isVisible())
-        self.resume_button.setEnabled(self._state == PAUSED or (self._state in (STOPPED, FAILED) and resumable))
-        self.stop_button.setEnabled(self._state in (RUNNING, PAUSED, STARTING))
-        self.discard_button.setVisible(self._state in (STOPPED, FAILED) and self._session is not None)
+        self.resume_button.setEnabled(self._run.resume_enabled(resumable))
+        self.stop_button.setEnabled(self._run.stop_enabled)
+        self.discard_button.setVisible(self._run.discard_shown(self._session is not None))
 
     def _show_session(self, session: Session) -> None:
         """Point the run panel at a session and redraw what it logged so far."""
@@ -914,16 +760,14 @@ class FineTuneTab(QWidget):
             self.title_label.setText("No training yet")
             return
         folder = Path(s.folder).name or s.folder
-        words = {STARTING: "Starting", RUNNING: "Training", PAUSING: "Pausing", PAUSED: "Paused",
-                 STOPPING: "Stopping", STOPPED: "Stopped", FINISHED: "Finished", FAILED: "Stopped by a problem",
-                 IDLE: "Unfinished"}
-        self.title_label.setText(f"{words.get(self._state, '')}: “{s.name}” from the photos in “{folder}”")
+        self.title_label.setText(f"{self._run.title_word}: “{s.name}” from the photos in “{folder}”")
 
     def _launch(self, resume: bool) -> None:
         assert self._session is not None
         if not self._trainer.wait():  # a run that just stopped may still be exiting
             self._trainer.kill()
-        self._set_state(STARTING)
+        self._run.launch()
+        self._state_changed()
         self._update_title()
         self.progress.setRange(0, 0)  # busy until the first step
         self.status_label.setText("Starting the training process and reading the photos…")
@@ -988,7 +832,8 @@ class FineTuneTab(QWidget):
         s = sessions[0]
         self._load_form(s)
         self._show_session(s)
-        self._set_state(STOPPED if s.status != "failed" else FAILED)
+        self._run.restore(failed=s.status == "failed")
+        self._state_changed()
         self._update_title()
         when = time.strftime("%d %b %H:%M", time.localtime((s.dir / "checkpoint.pt").stat().st_mtime))
         more = f" ({len(sessions) - 1} older unfinished run{'s' if len(sessions) > 2 else ''} also kept)" \
@@ -1067,7 +912,7 @@ class FineTuneTab(QWidget):
             problem = f"Saved as “{self._saved_name}”. To train another model, give it a new name."
         self.name_problem.setText(problem)
         self.name_problem.setStyleSheet("color: palette(placeholder-text);" if just_saved else "color: #c62828;")
-        self.name_problem.setVisible(bool(problem) and self._state not in _ACTIVE)
+        self.name_problem.setVisible(bool(problem) and not self._run.active)
         self._update_controls()
 
     def _on_preset_toggled(self, _button, checked: bool) -> None:
@@ -1085,7 +930,7 @@ class FineTuneTab(QWidget):
     def _on_choice_changed(self, *_args) -> None:
         self._update_controls()
         # Estimates are for a new run; a run shown for resuming is measured only on request.
-        if self._scan is not None and self._state in (IDLE, FINISHED):
+        if self._scan is not None and self._run.form_follows_folder:
             self._estimate_timer.start()
 
     def _on_relay_scanned(self, request: int, scan: FolderScan | None, error: str) -> None:
@@ -1100,7 +945,7 @@ class FineTuneTab(QWidget):
             return
         self._show_scan()
         self._update_controls()
-        if self._state in (IDLE, FINISHED):
+        if self._run.form_follows_folder:
             self._estimate_timer.start(50)
 
     def _show_scan(self) -> None:
@@ -1138,71 +983,65 @@ class FineTuneTab(QWidget):
                                                                              if tail else ""))
 
     def _on_trainer_event(self, ev: dict) -> None:
+        """One event of the training process: the run moves first (FinetuneRun's rules), then the
+        event's handler redraws what it says."""
         kind = ev.get("event")
         step = ev.get("step")
         if step is not None:
             self._last_step = step
-        if kind == "message":
-            text = ev.get("text", "")
-            self.status_label.setText(plain_message(text.splitlines()[-1]) if text else " ")
-            self.status_label.setToolTip(text)
-        elif kind == "progress":
-            if self._state == STARTING:
-                self._set_state(RUNNING)
-                self._update_title()
-            total = ev["total"]
-            self.progress.setRange(0, total)
-            self.progress.setValue(step)
-            self.progress.setFormat(f"%p%  ·  step {step:,} of {total:,}")
-            eta = ev.get("eta")
-            speed = ev.get("images_per_second") or 0
-            left = f"about {format_duration(eta)} left" if eta is not None and math.isfinite(eta) else "…"
-            self.eta_label.setText(f"{left}  ·  {speed:.0f} crops/s")
-        elif kind == "loss":
-            self._add_loss(step, ev["loss"])
-        elif kind == "val":
-            self._add_validation(ev)
-        elif kind == "preview":
-            self._add_preview(step, ev["path"], ev.get("columns", 1))
-        elif kind == "checkpoint":
-            if self._session is not None:
-                self._session.step = step
-            self.status_label.setText(f"Checkpoint saved at step {step:,}.")
-        elif kind == "paused":
-            self._set_state(PAUSED)
-            self.eta_label.setText("Paused. The checkpoint is saved; Resume continues from here.")
+        moved = self._run.on_event(kind)
+        handler = self._event_handlers.get(kind)
+        if handler is not None:
+            handler(ev)
+        if moved:
+            self._state_changed()
             self._update_title()
-        elif kind == "resumed":
-            self._set_state(RUNNING)
-            self._update_title()
-        elif kind == "saved":
-            self._on_model_saved(ev)
-        elif kind == "stopped":
-            self._reload_session()
-            self._set_state(STOPPED)
-            self._update_title()
-            self.eta_label.setText(f"Stopped at step {step:,}.")
-            if self.banner.kind != "success":
-                self.banner.show_message(f"Training stopped at step {step:,}. The checkpoint is kept: Resume "
-                                         "continues from there, now or after restarting the app.", "info",
-                                         [("Resume", self.resume), ("Discard", self.discard)])
-        elif kind == "finished":
-            self._reload_session()
-            self._set_state(FINISHED)
-            self._update_title()
-            self.eta_label.setText("Finished.")
-            if self._session is not None and self._session.held_back:
-                self.status_label.setText("Not added to your models: it colours the held-out photos worse than "
-                                          "the model it started from.")
-            else:
-                self.status_label.setText(f"Saved to {ev.get('path')}")
-        elif kind == "discarded":
-            self._session = None
-            self._reset_run_view()
-            self._set_state(IDLE)
-            self.banner.show_message("Training was stopped before it began; nothing was kept.", "info")
-        elif kind == "error":
-            self._on_training_error(ev)
+
+    def _on_message_event(self, ev: dict) -> None:
+        text = ev.get("text", "")
+        self.status_label.setText(plain_message(text, ev.get("kind", "")))
+        self.status_label.setToolTip(text)
+
+    def _on_progress_event(self, ev: dict) -> None:
+        step, total = ev["step"], ev["total"]
+        self.progress.setRange(0, total)
+        self.progress.setValue(step)
+        self.progress.setFormat(f"%p%  ·  step {step:,} of {total:,}")
+        eta = ev.get("eta")
+        speed = ev.get("images_per_second") or 0
+        left = f"about {format_duration(eta)} left" if eta is not None and math.isfinite(eta) else "…"
+        self.eta_label.setText(f"{left}  ·  {speed:.0f} crops/s")
+
+    def _on_checkpoint_event(self, ev: dict) -> None:
+        if self._session is not None:
+            self._session.step = ev["step"]
+        self.status_label.setText(f"Checkpoint saved at step {ev['step']:,}.")
+
+    def _on_paused_event(self, _ev: dict) -> None:
+        self.eta_label.setText("Paused. The checkpoint is saved; Resume continues from here.")
+
+    def _on_stopped_event(self, ev: dict) -> None:
+        self._reload_session()
+        step = ev.get("step")
+        self.eta_label.setText(f"Stopped at step {step:,}.")
+        if self.banner.kind != "success":
+            self.banner.show_message(f"Training stopped at step {step:,}. The checkpoint is kept: Resume "
+                                     "continues from there, now or after restarting the app.", "info",
+                                     [("Resume", self.resume), ("Discard", self.discard)])
+
+    def _on_finished_event(self, ev: dict) -> None:
+        self._reload_session()
+        self.eta_label.setText("Finished.")
+        if self._session is not None and self._session.held_back:
+            self.status_label.setText("Not added to your models: it colours the held-out photos worse than "
+                                      "the model it started from.")
+        else:
+            self.status_label.setText(f"Saved to {ev.get('path')}")
+
+    def _on_discarded_event(self, _ev: dict) -> None:
+        self._session = None
+        self._reset_run_view()
+        self.banner.show_message("Training was stopped before it began; nothing was kept.", "info")
 
     def _on_model_saved(self, ev: dict) -> None:
         path = ev["path"]
@@ -1277,8 +1116,6 @@ class FineTuneTab(QWidget):
 
     def _on_training_error(self, ev: dict) -> None:
         self._reload_session()
-        self._set_state(FAILED)
-        self._update_title()
         actions = []
         if ev.get("resumable") and self._session is not None:
             if ev.get("kind") == "memory":
@@ -1302,10 +1139,10 @@ class FineTuneTab(QWidget):
         self.resume()
 
     def _on_trainer_ended(self, code: int, crashed: bool, tail: str) -> None:
-        if self._state not in _ACTIVE:
+        if not self._run.on_process_ended():
             return  # a terminal event already said how it ended
         self._reload_session()
-        self._set_state(FAILED)
+        self._state_changed()
         self._update_title()
         step = self._session.step if self._session else 0
         why = "it was stopped by the system, perhaps for lack of memory" if crashed else f"exit code {code}"
