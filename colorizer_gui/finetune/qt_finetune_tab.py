@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -48,6 +47,7 @@ from colorizer_gui.qt_dialogs import remember_folder, start_folder
 from colorizer_gui.widgets import icons
 from colorizer_gui.widgets.qt_message_bar import MessageBar
 from colorizer_gui.widgets.qt_plot import QLinePlot
+from colorizer_gui.workers import create_worker
 from engine import finetune
 from engine.catalog import DEFAULT_MODEL, list_models
 from engine.devices import DEVICE_CHOICES, available_devices, describe_device, resolve_device
@@ -95,10 +95,12 @@ class _FormHost(QWidget):
         return QSize(super().minimumSizeHint().width(), self.sizeHint().height())
 
 
-class _Relay(QObject):
-    """Carries results from plain Python threads to the UI thread (queued signals)."""
-
-    scanned = Signal(int, object, str)
+def _scan(request: int, folder: Path) -> tuple[int, FolderScan | None, str]:
+    """A folder scan for a background worker: (request, scan or None, the error in words)."""
+    try:
+        return request, scan_folder(folder), ""
+    except Exception as exc:  # noqa: BLE001 - reported in the tab
+        return request, None, f"{type(exc).__name__}: {exc}"
 
 
 class FineTuneTab(QWidget):
@@ -145,7 +147,6 @@ class FineTuneTab(QWidget):
         self._estimate_key: str | None = None
         self._val: list[dict] = []
         self._last_step = 0
-        self._relay = _Relay(self)
         self._trainer = WorkerProcess(self)
         self._estimator = WorkerProcess(self)
         self._estimate_timer = QTimer(self)
@@ -407,7 +408,6 @@ class FineTuneTab(QWidget):
         self.discard_button.clicked.connect(self.discard)
         self.manage_button.clicked.connect(self.show_model_manager)
         self.preview_combo.activated.connect(self._on_preview_combo_activated)
-        self._relay.scanned.connect(self._on_relay_scanned)
         self._trainer.event.connect(self._on_trainer_event)
         self._trainer.ended.connect(self._on_trainer_ended)
         self._estimator.event.connect(self._on_estimator_event)
@@ -492,19 +492,8 @@ class FineTuneTab(QWidget):
         self._scanning = True
         self.scan_busy.show()
         self.scan_label.setText("Looking for colour photos…")
-        relay = self._relay
-
-        def work() -> None:
-            try:
-                result, error = scan_folder(Path(folder)), ""
-            except Exception as exc:  # noqa: BLE001 - reported in the tab
-                result, error = None, f"{type(exc).__name__}: {exc}"
-            try:
-                relay.scanned.emit(request, result, error)
-            except RuntimeError:
-                pass  # the tab was closed meanwhile
-
-        threading.Thread(target=work, name="finetune-scan", daemon=True).start()
+        # Scans of earlier choices run on; the newest choice's result is the one shown.
+        create_worker(_scan, request, Path(folder), _connect={"returned": self._on_folder_scanned})
         self._update_controls()
 
     def options(self) -> FinetuneOptions:
@@ -933,7 +922,8 @@ class FineTuneTab(QWidget):
         if self._scan is not None and self._run.form_follows_folder:
             self._estimate_timer.start()
 
-    def _on_relay_scanned(self, request: int, scan: FolderScan | None, error: str) -> None:
+    def _on_folder_scanned(self, outcome: tuple[int, FolderScan | None, str]) -> None:
+        request, scan, error = outcome
         if request != self._scan_request:
             return  # an older folder: the newest choice wins
         self._scanning = False

@@ -1,6 +1,6 @@
 """Off-thread, coalescing re-colorization after hint edits.
 
-One worker thread and one slot for "the latest request per photo": a burst of edits (a drag,
+One background worker (colorizer_gui.workers) and one slot for "the latest request per photo": a burst of edits (a drag,
 quick clicks, undo pressed five times) costs at most the computation in progress plus one
 more, for the newest state. Older requests are dropped, never computed (the idea behind
 Orange's ConcurrentMixin and napari's slicer).
@@ -23,12 +23,14 @@ import threading
 import time
 import traceback
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+import shiboken6
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
+from colorizer_gui.workers import create_worker
 from engine.devices import thread_limit
 from engine.hint_suggestions import HintSession, Prediction
 from engine.hints import Hint
@@ -83,8 +85,11 @@ class HintPreviewWorker(QObject):
         self._busy = False
         self._stop = False
         self.computed = 0
-        self._thread = threading.Thread(target=self._run, name="colorizer-hints", daemon=True)
-        self._thread.start()
+        # Its own thread: the loop lives as long as this object. Not a Qt child of it: a pool's
+        # destructor waits for its work, and the loop ends only once this object is gone.
+        self._pool = QThreadPool()
+        self._pool.setMaxThreadCount(1)
+        self._worker = create_worker(self._serve, _pool=self._pool, _connect={"yielded": self._on_computed})
 
     # --- UI thread ------------------------------------------------------------------------------
 
@@ -149,7 +154,11 @@ class HintPreviewWorker(QObject):
             self._stop = True
             self._pending.clear()
             self._cond.notify()
-        self._thread.join(timeout=10)
+        self._worker.quit()
+        self._worker.wait(timeout=10)
+
+    def _on_computed(self, result: HintResult) -> None:
+        (self.ready if result.prediction is not None else self.failed).emit(result)
 
     # --- worker thread --------------------------------------------------------------------------------
 
@@ -157,13 +166,17 @@ class HintPreviewWorker(QObject):
     def _session_key(item_id: int, render_size: int, model_id: str) -> tuple:
         return (item_id, render_size, model_id)
 
-    def _run(self) -> None:
+    def _serve(self) -> Iterator[HintResult]:
+        """The worker's loop (colorizer_gui.workers): each result it yields reaches `ready` or
+        `failed` on the UI thread; close() ends it."""
+        # Named so that logs, and tests telling preview passes from others, can tell it apart.
+        threading.current_thread().name = "colorizer-hints"
         while True:
             with self._cond:
-                while not self._pending and not self._stop:
-                    self._cond.wait()
-                if self._stop:
-                    return
+                while not self._pending and not self._stop and shiboken6.isValid(self):
+                    self._cond.wait(timeout=0.5)
+                if self._stop or not shiboken6.isValid(self):
+                    return  # closed, or deleted with its tab without close()
                 _, req = self._pending.popitem(last=False)
                 self._busy = True
             try:
@@ -177,7 +190,7 @@ class HintPreviewWorker(QObject):
                 superseded = req.item_id in self._pending and self._pending[req.item_id].predict
             if not req.predict or superseded:
                 continue  # a newer state of this photo is queued: only that one is shown
-            (self.ready if result.prediction is not None else self.failed).emit(result)
+            yield result
 
     def _compute(self, req: HintRequest) -> HintResult:
         colorizer = self._colorizer()

@@ -1,6 +1,7 @@
 """Background helpers for what the user sees: thumbnails, the "before" image, live re-renders.
 
-Two small pools, separate from the engine thread so they stay quick while a batch runs:
+Two small pools (colorizer_gui.workers), separate from the engine thread so they stay quick
+while a batch runs:
 
 - `ImageLoader` decodes originals with Pillow (JPEG draft mode makes big scans cheap) into
   thumbnails for the queue and viewing-size "before" images.
@@ -12,18 +13,17 @@ Two small pools, separate from the engine thread so they stay quick while a batc
 from __future__ import annotations
 
 import os
-import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
+from colorizer_gui.workers import LatestOnly, create_worker
 from colorizer_gui.workspace.engine_worker import PREVIEW_LONG_SIDE, PreviewSource, preview_source, qimage_from_rgb
 from engine.infer import Chroma
 from engine.photo_io import PhotoError, read_photo
@@ -115,33 +115,42 @@ class ImageLoader(QObject):
 
     def __init__(self, parent: QObject | None = None, *, workers: int = 1) -> None:
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="colorizer-images")
-        self._before_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="colorizer-before")
+        self._pool = QThreadPool(self)              # thumbnails: every one is wanted
+        self._pool.setMaxThreadCount(workers)
+        self._before_pool = QThreadPool(self)       # the viewer's photo: one at a time, newest first
+        self._before_pool.setMaxThreadCount(1)
         self._closed = False
         self._wanted_before: int | None = None
 
     def load_thumbnail(self, item_id: int, path: Path) -> None:
         if not self._closed:
-            self._pool.submit(self._thumbnail, item_id, path)
+            create_worker(self._thumbnail, item_id, path, _pool=self._pool,
+                          _connect={"yielded": self.thumbnail_loaded})
 
     def load_before(self, item_id: int, path: Path) -> None:
         """Only the newest request is decoded; older ones still waiting are dropped."""
         if self._closed:
             return
         self._wanted_before = item_id
-        self._before_pool.submit(self._before, item_id, path)
+        create_worker(self._before, item_id, path, _pool=self._before_pool,
+                      _connect={"yielded": self.before_loaded})
 
     def load_source(self, item_id: int, path: Path, max_pixels: int | None) -> None:
         """The photo's lightness at viewing size (engine.photo_io decodes it), for re-rendering."""
         if not self._closed:
-            self._before_pool.submit(self._source, item_id, path, max_pixels)
+            create_worker(self._source, item_id, path, max_pixels, _pool=self._before_pool,
+                          _connect={"yielded": self.source_loaded})
 
     def close(self) -> None:
         self._closed = True
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        self._before_pool.shutdown(wait=True, cancel_futures=True)
+        for pool in (self._pool, self._before_pool):
+            pool.clear()          # requests not started are dropped
+            pool.waitForDone()
 
-    def _thumbnail(self, item_id: int, path: Path) -> None:
+    # Each loader is a generator that yields its result (delivered as a signal on the UI thread) or
+    # nothing, when the request went stale or the loader closed while it waited.
+
+    def _thumbnail(self, item_id: int, path: Path) -> Iterator[ThumbnailLoaded]:
         try:
             file_bytes = os.stat(path).st_size
         except OSError:
@@ -152,9 +161,9 @@ class ImageLoader(QObject):
         except Exception as exc:  # noqa: BLE001 - a file Pillow cannot open just has no thumbnail
             result = ThumbnailLoaded(item_id, None, None, file_bytes, error=str(exc) or type(exc).__name__)
         if not self._closed:
-            self.thumbnail_loaded.emit(result)
+            yield result
 
-    def _before(self, item_id: int, path: Path) -> None:
+    def _before(self, item_id: int, path: Path) -> Iterator[BeforeLoaded]:
         if item_id != self._wanted_before or self._closed:
             return
         try:
@@ -163,10 +172,10 @@ class ImageLoader(QObject):
         except Exception as exc:  # noqa: BLE001 - shown as "cannot show this photo" in the viewer
             result = BeforeLoaded(item_id, None, error=str(exc) or type(exc).__name__)
         if not self._closed:
-            self.before_loaded.emit(result)
+            yield result
 
 
-    def _source(self, item_id: int, path: Path, max_pixels: int | None) -> None:
+    def _source(self, item_id: int, path: Path, max_pixels: int | None) -> Iterator[SourceLoaded]:
         if self._closed:
             return
         try:
@@ -174,7 +183,7 @@ class ImageLoader(QObject):
         except (PhotoError, MemoryError) as exc:
             result = SourceLoaded(item_id, None, str(exc) or "not enough memory")
         if not self._closed:
-            self.source_loaded.emit(result)
+            yield result
 
 
 @dataclass
@@ -188,7 +197,7 @@ class RenderRequest:
 
 
 class PreviewRenderer(QObject):
-    """Re-renders the viewer's "after" image on a one-thread pool; the newest request wins.
+    """Re-renders the viewer's "after" image on its own thread; the newest request wins.
 
     Signals
     -------
@@ -196,66 +205,55 @@ class PreviewRenderer(QObject):
     """
 
     rendered = Signal(int, QImage, float, bool)
-    _done = Signal(object, object)
 
     def __init__(self, render: Callable[[np.ndarray, Chroma, float], np.ndarray | None],
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._render = render
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="colorizer-preview")
-        self._pending: RenderRequest | None = None
-        self._busy = False
+        self._latest = LatestOnly(self, name="colorizer-preview")
+        self._latest.returned.connect(self._on_rendered)
+        self._requests: dict[int, RenderRequest] = {}   # by ticket, until rendered or replaced
         self._closed = False
-        self._generation = 0
-        self._lock = threading.Lock()
-        self._done.connect(self._on_pool_done)
 
     def request(self, item_id: int, lightness: np.ndarray, chroma: Chroma, strength: float, *,
                 fast: bool = False) -> None:
-        self._generation += 1
-        self._pending = RenderRequest(item_id, lightness, chroma, strength, fast, self._generation)
-        self._start_next()
+        if self._closed:
+            return
+        request = RenderRequest(item_id, lightness, chroma, strength, fast)
+        request.generation = self._latest.submit(self._work, request)
+        self._requests = {t: r for t, r in self._requests.items() if t == self._latest.waiting or r is request}
+        self._requests[request.generation] = request
 
     def discard(self) -> None:
         """Forget waiting requests and ignore the running one (another photo was selected)."""
-        self._generation += 1
-        self._pending = None
+        self._latest.discard()
 
     @property
     def busy(self) -> bool:
-        return self._busy or self._pending is not None
+        return self._latest.busy
 
     def close(self) -> None:
         self._closed = True
-        self._pending = None
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._latest.close()
 
-    def _start_next(self) -> None:
-        if self._busy or self._pending is None or self._closed:
-            return
-        request, self._pending = self._pending, None
-        self._busy = True
-        self._pool.submit(self._work, request)
-
-    def _work(self, request: RenderRequest) -> None:
+    def _work(self, request: RenderRequest) -> tuple[RenderRequest, QImage | None]:
         try:
             rgb = self._render(request.lightness, request.chroma, request.strength)
             image = qimage_from_rgb(rgb) if rgb is not None else None
         except Exception:  # noqa: BLE001 - a failed preview just keeps the previous image
             image = None
-        if not self._closed:
-            self._done.emit(request, image)
+        return request, image
 
-    @Slot(object, object)
-    def _on_pool_done(self, request: RenderRequest, image: QImage | None) -> None:
-        self._busy = False
-        current = request.generation == self._generation
+    def _on_rendered(self, _ticket: int, outcome: tuple[RenderRequest, QImage | None], current: bool) -> None:
+        request, image = outcome
+        if self._closed:
+            return
         # While the slider is dragged a newer request for the same photo is usually waiting:
         # show this one meanwhile, so the picture follows the slider.
-        same_photo_waiting = self._pending is not None and self._pending.item_id == request.item_id
+        waiting = self._requests.get(self._latest.waiting) if self._latest.waiting is not None else None
+        same_photo_waiting = waiting is not None and waiting.item_id == request.item_id
         if image is not None and (current or same_photo_waiting):
             self.rendered.emit(request.item_id, image, request.strength, request.fast)
-        self._start_next()
 
 
 class LruCache(OrderedDict):
