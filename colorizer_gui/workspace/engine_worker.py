@@ -21,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage
 
+from colorizer_gui.workers import create_worker
 from engine.batch import BatchSettings, Job, JobResult, colorize_job
 from engine.devices import DeviceError, describe_device
 from engine.hints import Hint
@@ -304,6 +305,10 @@ class _Throttle:
 class EngineThread(QObject):
     """Owns the engine thread and its worker; submit tasks, get outcomes on `finished`.
 
+    Tasks run one after another, in order, on one thread of their own (colorizer_gui.workers):
+    the model is loaded once and a batch never competes with itself. A task is stopped through
+    its `cancel` event, which the engine checks between stages.
+
     Signals
     -------
     progress(int, float, str), finished(object): forwarded from the worker, on the UI thread.
@@ -311,21 +316,22 @@ class EngineThread(QObject):
 
     progress = Signal(int, float, str)
     finished = Signal(object)
-    _submit = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread = QThread()
-        self._thread.setObjectName("colorizer-engine")
+        self._pool = QThreadPool(self)
+        self._pool.setObjectName("colorizer-engine")
+        self._pool.setMaxThreadCount(1)
+        self._pool.setExpiryTimeout(-1)   # one long-lived thread, as the engine always had
+        self._stopped = False
         self.worker = EngineWorker()
-        self.worker.moveToThread(self._thread)
-        self._submit.connect(self.worker.execute)
+        # Emitted on the engine thread; forwarded (queued) to the UI thread.
         self.worker.progress.connect(self.progress)
         self.worker.finished.connect(self.finished)
-        self._thread.start()
 
     def submit(self, task: object) -> None:
-        self._submit.emit(task)
+        if not self._stopped:
+            create_worker(self.worker.execute, task, _pool=self._pool)
 
     def render(self, lightness: np.ndarray, chroma: Chroma, strength: float) -> np.ndarray | None:
         """Re-render a preview (any thread): rendering uses only the chroma, never the network."""
@@ -334,13 +340,14 @@ class EngineThread(QObject):
 
     @property
     def running(self) -> bool:
-        return self._thread.isRunning()
+        return not self._stopped
 
     def stop(self) -> None:
-        """Let the current task end (cancel it first) and stop the thread. Blocks until it has."""
-        if self._thread.isRunning():
-            self._thread.quit()
-            self._thread.wait()
+        """Let the current task end (cancel it first) and stop the thread. Blocks until it has;
+        tasks not yet begun are dropped."""
+        self._stopped = True
+        self._pool.clear()
+        self._pool.waitForDone()
 
 
 def settings_for_item(settings: BatchSettings, strength: float) -> BatchSettings:
