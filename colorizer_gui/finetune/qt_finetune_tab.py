@@ -14,48 +14,28 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
-    QButtonGroup,
-    QComboBox,
     QFileDialog,
-    QFormLayout,
-    QFrame,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QProgressBar,
-    QPushButton,
-    QRadioButton,
-    QScrollArea,
-    QSpinBox,
     QSplitter,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from colorizer_gui.finetune.process import WorkerProcess
+from colorizer_gui.finetune.qt_finetune_form import FinetuneForm
 from colorizer_gui.finetune.qt_model_manager import ModelManagerDialog
-from colorizer_gui.finetune.qt_preview_view import PreviewView
+from colorizer_gui.finetune.qt_run_panel import RunPanel
 from colorizer_gui.finetune.run import FinetuneRun, RunState
 from colorizer_gui.finetune.words import describe_comparison, plain_message
 from colorizer_gui.qt_dialogs import remember_folder, start_folder
-from colorizer_gui.widgets import icons
 from colorizer_gui.widgets.qt_message_bar import MessageBar
-from colorizer_gui.widgets.qt_plot import QLinePlot
 from colorizer_gui.workers import create_worker
 from engine import finetune
 from engine.catalog import DEFAULT_MODEL, list_models
-from engine.devices import DEVICE_CHOICES, available_devices, describe_device, resolve_device
 from engine.finetune import (
-    CROP_CHOICES,
     DEFAULT_PRESET,
-    DEFAULT_VAL_SHARE,
-    FINETUNE_LR,
     PRESETS,
     FinetuneOptions,
     Session,
@@ -68,31 +48,15 @@ from engine.model_manager import name_taken, validate_name
 from engine.photo_folder import FolderScan, scan_folder
 from engine.weights import MODEL_SUFFIX, ModelError, read_model_info
 
-COMPARE = "compare"     # the preview list's "before and after" entry
 MIN_PHOTOS = 2          # fewer cannot be split into training and held-out photos
 FEW_PHOTOS = 100        # below this, warn that results will be modest
 ESTIMATE_DELAY_MS = 900
-DEVICE_LABELS = {"auto": "Auto", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)", "cpu": "CPU"}
-SHARING_NOTE = ("Training runs in a separate process at low priority, so the app and colorizing in the "
-                "Colorize tab stay responsive and go first; training slows down while you colorize.")
+
 
 
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _muted(label: QLabel) -> None:
-    pal = label.palette()
-    pal.setColor(QPalette.ColorRole.WindowText, pal.color(QPalette.ColorRole.PlaceholderText))
-    label.setPalette(pal)
-
-
-class _FormHost(QWidget):
-    """The scrolled column of choices: it scrolls rather than squeezing its fields."""
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(super().minimumSizeHint().width(), self.sizeHint().height())
 
 
 def _scan(request: int, folder: Path) -> tuple[int, FolderScan | None, str]:
@@ -125,9 +89,9 @@ class FineTuneTab(QWidget):
         self._event_handlers = {
             "message": self._on_message_event,
             "progress": self._on_progress_event,
-            "loss": lambda ev: self._add_loss(ev["step"], ev["loss"]),
+            "loss": lambda ev: self.run_panel.add_loss(ev["step"], ev["loss"]),
             "val": self._add_validation,
-            "preview": lambda ev: self._add_preview(ev["step"], ev["path"], ev.get("columns", 1)),
+            "preview": lambda ev: self.run_panel.add_preview(ev["step"], ev["path"], ev.get("columns", 1)),
             "checkpoint": self._on_checkpoint_event,
             "paused": self._on_paused_event,
             "saved": self._on_model_saved,
@@ -145,7 +109,6 @@ class FineTuneTab(QWidget):
         self._saved_name: str | None = None   # the model this tab saved last (its name is taken now)
         self._estimates: dict[str, dict] = {}
         self._estimate_key: str | None = None
-        self._val: list[dict] = []
         self._last_step = 0
         self._trainer = WorkerProcess(self)
         self._estimator = WorkerProcess(self)
@@ -174,213 +137,47 @@ class FineTuneTab(QWidget):
         splitter.setChildrenCollapsible(False)
         outer.addWidget(splitter, 1)
 
-        # left: the choices
-        form_host = _FormHost()
-        left = QVBoxLayout(form_host)
-        left.setContentsMargins(0, 0, 8, 0)
+        # left: the choices; right: the run. The tab drives their widgets as its own attributes.
+        self.form = FinetuneForm()
+        splitter.addWidget(self.form)
+        self.folder_edit = self.form.folder_edit
+        self.folder_button = self.form.folder_button
+        self.scan_busy = self.form.scan_busy
+        self.scan_label = self.form.scan_label
+        self.base_combo = self.form.base_combo
+        self.base_browse = self.form.base_browse
+        self.name_edit = self.form.name_edit
+        self.name_problem = self.form.name_problem
+        self.preset_group = self.form.preset_group
+        self.preset_buttons = self.form.preset_buttons
+        self.advanced_toggle = self.form.advanced_toggle
+        self.advanced = self.form.advanced
+        self.steps_spin = self.form.steps_spin
+        self.lr_combo = self.form.lr_combo
+        self.crop_combo = self.form.crop_combo
+        self.batch_spin = self.form.batch_spin
+        self.val_spin = self.form.val_spin
+        self.device_combo = self.form.device_combo
+        self.device_note = self.form.device_note
+        self.estimate_label = self.form.estimate_label
+        self.estimate_button = self.form.estimate_button
+        self.start_button = self.form.start_button
+        self.manage_button = self.form.manage_button
 
-        photos = QGroupBox("1 · Your photos")
-        pl = QVBoxLayout(photos)
-        row = QHBoxLayout()
-        self.folder_edit = QLineEdit()
-        self.folder_edit.setPlaceholderText("Type, paste or choose a folder of colour photos")
-        self.folder_edit.setToolTip("A folder of colour photos like the ones you want to colorize; press Enter "
-                                    "after typing or pasting its path")
-        self.folder_edit.setClearButtonEnabled(True)
-        self.folder_button = QPushButton(icons.icon("add-folder"), "Choose folder…")
-        row.addWidget(self.folder_edit, 1)
-        row.addWidget(self.folder_button)
-        pl.addLayout(row)
-        self.scan_busy = QProgressBar()
-        self.scan_busy.setRange(0, 0)
-        self.scan_busy.setMaximumHeight(8)
-        self.scan_busy.setTextVisible(False)
-        self.scan_busy.hide()
-        pl.addWidget(self.scan_busy)
-        self.scan_label = QLabel("Colour photos of your region, era or family teach the model their colours. "
-                                 "Subfolders are included; greyscale photos are skipped.")
-        self.scan_label.setWordWrap(True)
-        self.scan_label.setTextFormat(Qt.TextFormat.RichText)
-        pl.addWidget(self.scan_label)
-        left.addWidget(photos)
-
-        model = QGroupBox("2 · Model")
-        ml = QFormLayout(model)
-        row = QHBoxLayout()
-        self.base_combo = QComboBox()
-        self.base_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.base_combo.setMinimumContentsLength(16)
-        self.base_combo.setToolTip("The model to start from; it is not changed.")
-        self.base_browse = QToolButton()
-        self.base_browse.setText("…")
-        self.base_browse.setToolTip("Start from a model file")
-        row.addWidget(self.base_combo, 1)
-        row.addWidget(self.base_browse)
-        ml.addRow("Start from:", row)
-        self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("e.g. family-1960s")
-        self.name_edit.setMaxLength(64)
-        ml.addRow("New model's name:", self.name_edit)
-        self.name_problem = QLabel()
-        self.name_problem.setStyleSheet("color: #c62828;")
-        self.name_problem.setWordWrap(True)
-        self.name_problem.hide()
-        ml.addRow("", self.name_problem)
-        left.addWidget(model)
-
-        effort = QGroupBox("3 · Effort")
-        el = QVBoxLayout(effort)
-        self.preset_group = QButtonGroup(self)
-        self.preset_buttons: dict[str, QRadioButton] = {}
-        for key, preset in PRESETS.items():
-            b = QRadioButton()
-            self.preset_group.addButton(b)
-            self.preset_buttons[key] = b
-            el.addWidget(b)
-            blurb = QLabel(f"{preset.blurb[0].upper()}{preset.blurb[1:]}.")
-            blurb.setWordWrap(True)
-            blurb.setContentsMargins(24, 0, 0, 2)
-            _muted(blurb)
-            el.addWidget(blurb)
-        self.preset_buttons[DEFAULT_PRESET].setChecked(True)
-
-        self.advanced_toggle = QToolButton()
-        self.advanced_toggle.setText("Advanced")
-        self.advanced_toggle.setCheckable(True)
-        self.advanced_toggle.setArrowType(Qt.ArrowType.RightArrow)
-        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.advanced_toggle.setAutoRaise(True)
-        el.addWidget(self.advanced_toggle)
-        self.advanced = QWidget()
-        al = QFormLayout(self.advanced)
-        al.setContentsMargins(18, 0, 0, 0)
-        self.steps_spin = QSpinBox()
-        self.steps_spin.setRange(0, 1_000_000)
-        self.steps_spin.setSingleStep(100)
-        self.steps_spin.setToolTip("Training steps; each step learns from one batch of random crops.")
-        al.addRow("Steps:", self.steps_spin)
-        self.lr_combo = QComboBox()
-        self.lr_combo.setEditable(True)
-        self.lr_combo.addItems([f"{FINETUNE_LR:g} (recommended)", "1e-4", "5e-5", "5e-4", "1e-3"])
-        self.lr_combo.setToolTip("How big each learning step is. Lower forgets less of the base model; "
-                                 "higher adapts faster but can become unstable.")
-        al.addRow("Learning rate:", self.lr_combo)
-        self.crop_combo = QComboBox()
-        self.crop_combo.addItem("As the preset", 0)
-        for c in CROP_CHOICES:
-            self.crop_combo.addItem(f"{c} px", c)
-        self.crop_combo.setToolTip("Size of the square crops trained on. Smaller is faster and uses less memory.")
-        al.addRow("Crop size:", self.crop_combo)
-        self.batch_spin = QSpinBox()
-        self.batch_spin.setRange(0, 512)
-        self.batch_spin.setToolTip("Crops per step. Smaller uses less memory.")
-        al.addRow("Batch size:", self.batch_spin)
-        self.val_spin = QSpinBox()
-        self.val_spin.setRange(0, 50)
-        self.val_spin.setSuffix(" %")
-        self.val_spin.setValue(round(DEFAULT_VAL_SHARE * 100))
-        self.val_spin.setToolTip("Share of the folder held out, never trained on, to measure the improvement.")
-        al.addRow("Held out for validation:", self.val_spin)
-        self.advanced.hide()
-        el.addWidget(self.advanced)
-
-        drow = QHBoxLayout()
-        drow.addWidget(QLabel("Device:"))
-        self.device_combo = QComboBox()
-        found = available_devices()
-        for name in DEVICE_CHOICES:
-            label = DEVICE_LABELS[name]
-            if name == "auto":
-                label = f"Auto ({describe_device(resolve_device('auto')).split(' (')[0]})"
-            self.device_combo.addItem(label, name)
-            if name != "auto" and name not in found:
-                item = self.device_combo.model().item(self.device_combo.count() - 1)
-                item.setEnabled(False)
-                item.setToolTip(f"No {DEVICE_LABELS[name]} on this computer")
-        drow.addWidget(self.device_combo, 1)
-        el.addLayout(drow)
-        self.device_note = QLabel(SHARING_NOTE)
-        self.device_note.setWordWrap(True)
-        _muted(self.device_note)
-        el.addWidget(self.device_note)
-        left.addWidget(effort)
-
-        est = QHBoxLayout()
-        self.estimate_label = QLabel("Choose a folder to see how long it will take.")
-        self.estimate_label.setWordWrap(True)
-        self.estimate_button = QToolButton()
-        self.estimate_button.setIcon(icons.icon("retry"))
-        self.estimate_button.setToolTip("Measure the speed again")
-        est.addWidget(self.estimate_label, 1)
-        est.addWidget(self.estimate_button)
-        left.addLayout(est)
-        self.start_button = QPushButton(icons.icon("start"), "Start fine-tuning")
-        self.start_button.setDefault(True)
-        self.start_button.setMinimumHeight(34)
-        left.addWidget(self.start_button)
-        left.addStretch(1)
-        self.manage_button = QPushButton(icons.icon("model"), "Manage models…")
-        self.manage_button.setToolTip("Rename, delete, export or import colour models")
-        left.addWidget(self.manage_button)
-
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(form_host)
-        scroll.setMinimumWidth(360)
-        splitter.addWidget(scroll)
-
-        # right: the run
-        run = QWidget()
-        rl = QVBoxLayout(run)
-        rl.setContentsMargins(8, 0, 0, 0)
-        self.title_label = QLabel("No training yet")
-        font = self.title_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        font.setBold(True)
-        self.title_label.setFont(font)
-        rl.addWidget(self.title_label)
-        prow = QHBoxLayout()
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        prow.addWidget(self.progress, 1)
-        self.pause_button = QPushButton(icons.icon("pause"), "Pause")
-        self.resume_button = QPushButton(icons.icon("start"), "Resume")
-        self.stop_button = QPushButton(icons.icon("cancel"), "Stop…")
-        self.discard_button = QPushButton(icons.icon("remove"), "Discard")
-        self.discard_button.setToolTip("Delete this unfinished training and its checkpoint")
-        for b in (self.pause_button, self.resume_button, self.stop_button, self.discard_button):
-            prow.addWidget(b)
-        rl.addLayout(prow)
-        self.eta_label = QLabel(" ")
-        rl.addWidget(self.eta_label)
-
-        self.plot = QLinePlot(x_label="step", y_label="loss", empty_text="The loss curves appear here")
-        self.plot.add_series("train", "", QColor("#90caf9"), width=1.0)
-        self.plot.add_series("smooth", "training (smoothed)", QColor("#1565c0"), width=2.0)
-        self.plot.add_series("val", "held-out photos", QColor("#e65100"), width=2.0, markers=True)
-        rl.addWidget(self.plot, 3)
-        self.metrics_label = QLabel(" ")
-        self.metrics_label.setWordWrap(True)
-        rl.addWidget(self.metrics_label)
-
-        vrow = QHBoxLayout()
-        vrow.addWidget(QLabel("Preview:"))
-        self.preview_combo = QComboBox()
-        self.preview_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.preview_combo.setToolTip("Compare the previews over time; the newest is shown as it arrives")
-        vrow.addWidget(self.preview_combo)
-        vrow.addStretch(1)
-        rl.addLayout(vrow)
-        self.preview = PreviewView()
-        rl.addWidget(self.preview, 4)
-        self.status_label = QLabel(" ")
-        self.status_label.setWordWrap(True)
-        _muted(self.status_label)
-        rl.addWidget(self.status_label)
-        splitter.addWidget(run)
+        self.run_panel = RunPanel()
+        splitter.addWidget(self.run_panel)
+        self.title_label = self.run_panel.title_label
+        self.progress = self.run_panel.progress
+        self.pause_button = self.run_panel.pause_button
+        self.resume_button = self.run_panel.resume_button
+        self.stop_button = self.run_panel.stop_button
+        self.discard_button = self.run_panel.discard_button
+        self.eta_label = self.run_panel.eta_label
+        self.plot = self.run_panel.plot
+        self.metrics_label = self.run_panel.metrics_label
+        self.preview_combo = self.run_panel.preview_combo
+        self.preview = self.run_panel.preview
+        self.status_label = self.run_panel.status_label
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([400, 700])
@@ -407,7 +204,6 @@ class FineTuneTab(QWidget):
         self.stop_button.clicked.connect(self.ask_stop)
         self.discard_button.clicked.connect(self.discard)
         self.manage_button.clicked.connect(self.show_model_manager)
-        self.preview_combo.activated.connect(self._on_preview_combo_activated)
         self._trainer.event.connect(self._on_trainer_event)
         self._trainer.ended.connect(self._on_trainer_ended)
         self._estimator.event.connect(self._on_estimator_event)
@@ -723,23 +519,15 @@ class FineTuneTab(QWidget):
         for ev in session.events():
             kind = ev.get("event")
             if kind == "loss":
-                self._add_loss(ev["step"], ev["loss"])
+                self.run_panel.add_loss(ev["step"], ev["loss"])
             elif kind == "val":
                 self._add_validation(ev)
             elif kind == "preview":
-                self._add_preview(ev["step"], ev["path"], ev.get("columns", 1))
+                self.run_panel.add_preview(ev["step"], ev["path"], ev.get("columns", 1))
         self._update_title()
 
     def _reset_run_view(self) -> None:
-        self.plot.clear()
-        self._val = []
-        self.preview_combo.clear()
-        self.preview.set_image(None)
-        self.metrics_label.setText(" ")
-        self.eta_label.setText(" ")
-        self.status_label.setText(" ")
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
+        self.run_panel.clear()
         self._last_step = 0
         self._update_title()
 
@@ -762,50 +550,9 @@ class FineTuneTab(QWidget):
         self.status_label.setText("Starting the training process and reading the photos…")
         self._trainer.start("train", str(self._session.dir), *(["--resume"] if resume else []))
 
-    def _add_loss(self, step: int, loss: float | None) -> None:
-        """The raw training loss is noisy (every batch differs): also draw a running average."""
-        if loss is None or not math.isfinite(loss):
-            return
-        self.plot.append("train", step, loss)
-        points = self.plot.points("smooth")
-        previous = points[-1][1] if points and points[-1][0] < step else None
-        self.plot.append("smooth", step, loss if previous is None else previous + 0.1 * (loss - previous))
-
     def _add_validation(self, ev: dict) -> None:
-        self._val.append(ev)
-        self.plot.append("val", ev["step"], ev.get("loss"))
-        first, last = self._val[0], self._val[-1]
         share = self._session.settings.get("val_share", 0) if self._session else 0
-        where = f"Held-out photos ({share:.0%} of the folder, never trained on)"
-        if first.get("psnr") is None or last.get("psnr") is None:
-            self.metrics_label.setText(f"{where}: measured.")
-        elif len(self._val) == 1 or last is first:
-            self.metrics_label.setText(f"{where}: measured with the starting model; later measurements say "
-                                       "whether the colours get closer to the real ones.")
-        else:
-            change = last["psnr"] - first["psnr"]
-            if abs(change) < finetune.SAME_DB:
-                words = "about as close to the real colours as before training"
-            elif change > 0:
-                words = f"colours {change:.1f} dB closer to the real ones than before training"
-            else:
-                words = f"colours {-change:.1f} dB further from the real ones than before training (worse)"
-            self.metrics_label.setText(f"{where}, at step {last['step']:,}: {words}.")
-        # The numbers stay available for those who want them.
-        tip = f"loss {first['loss']:.3f} → {last['loss']:.3f}"
-        if first.get("psnr") is not None and last.get("psnr") is not None:
-            tip += f"\nPSNR {first['psnr']:.2f} → {last['psnr']:.2f} dB"
-            if first.get("psnr_grey") is not None:
-                tip += f" (the photos left grey: {first['psnr_grey']:.2f} dB)"
-        self.metrics_label.setToolTip(tip)
-
-    def _add_preview(self, step: int, path: str, columns: int = 1) -> None:
-        label = "before training" if step == 0 else f"step {step:,}"
-        self.preview_combo.addItem(label, path)
-        row = self.preview_combo.count() - 1
-        self.preview_combo.setItemData(row, columns, Qt.ItemDataRole.UserRole + 1)
-        self.preview_combo.setCurrentIndex(row)
-        self.preview.set_image(path, columns)
+        self.run_panel.add_validation(ev, share)
 
     def _show_estimate(self, est: dict) -> None:
         self.estimate_label.setText(
@@ -1039,8 +786,8 @@ class FineTuneTab(QWidget):
         comparison = ev.get("comparison")
         verdict, kind = describe_comparison(comparison, self._base_name())
         how = "The finished model" if ev.get("final") else f"The model as trained so far (step {ev['step']:,})"
-        compared = self._show_before_after()
-        actions = [("Compare before and after", self._show_before_after)] if compared else []
+        compared = self.run_panel.show_before_after()
+        actions = [("Compare before and after", self.run_panel.show_before_after)] if compared else []
         if ev.get("kept", True):
             self._saved_name = name
             text = (f"{how} was saved as “{name}”. It is now in the Colorize tab's model list and in "
@@ -1085,24 +832,6 @@ class FineTuneTab(QWidget):
     def _base_name(self) -> str:
         text = self.base_combo.currentText()
         return f"“{text.rsplit(' (', 1)[0]}”" if text else "the model you started from"
-
-    def _show_before_after(self) -> bool:
-        """Show the first (before training) and newest previews side by side, photo by photo."""
-        n = self.preview_combo.count()
-        rows = [r for r in range(n) if self.preview_combo.itemData(r) != COMPARE]
-        if len(rows) < 2 or self.preview_combo.itemText(rows[0]) != "before training":
-            return False
-        first, last = rows[0], rows[-1]
-        columns = self.preview_combo.itemData(last, Qt.ItemDataRole.UserRole + 1) or 1
-        if not self.preview.set_comparison(self.preview_combo.itemData(first), self.preview_combo.itemData(last),
-                                           columns):
-            return False
-        row = self.preview_combo.findData(COMPARE)
-        if row < 0:
-            self.preview_combo.addItem("before and after", COMPARE)
-            row = self.preview_combo.count() - 1
-        self.preview_combo.setCurrentIndex(row)
-        return True
 
     def _on_training_error(self, ev: dict) -> None:
         self._reload_session()
@@ -1156,13 +885,6 @@ class FineTuneTab(QWidget):
                 self._session = Session.load(self._session.dir)
             except (OSError, ValueError):
                 pass
-
-    def _on_preview_combo_activated(self, row: int) -> None:
-        if self.preview_combo.itemData(row) == COMPARE:
-            self._show_before_after()
-            return
-        self.preview.set_image(self.preview_combo.itemData(row),
-                               self.preview_combo.itemData(row, Qt.ItemDataRole.UserRole + 1) or 1)
 
     def _on_manager_models_changed(self) -> None:
         self.refresh_models()

@@ -1,0 +1,215 @@
+"""The Fine-tune tab's left column: the photo folder, the model to start from and the new one's
+name, the effort (preset, advanced settings, device), the time estimate and the Start button.
+
+Only the widgets: what they mean, and what happens when they change, is the tab's business.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from colorizer_gui.widgets import icons
+from engine.devices import DEVICE_CHOICES, available_devices, describe_device, resolve_device
+from engine.finetune import (
+    CROP_CHOICES,
+    DEFAULT_PRESET,
+    DEFAULT_VAL_SHARE,
+    FINETUNE_LR,
+    PRESETS,
+)
+
+DEVICE_LABELS = {"auto": "Auto", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)", "cpu": "CPU"}
+SHARING_NOTE = ("Training runs in a separate process at low priority, so the app and colorizing in the "
+                "Colorize tab stay responsive and go first; training slows down while you colorize.")
+
+
+def muted(label: QLabel) -> None:
+    pal = label.palette()
+    pal.setColor(QPalette.ColorRole.WindowText, pal.color(QPalette.ColorRole.PlaceholderText))
+    label.setPalette(pal)
+
+
+class _FormHost(QWidget):
+    """The scrolled column of choices: it scrolls rather than squeezing its fields."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(super().minimumSizeHint().width(), self.sizeHint().height())
+
+
+class FinetuneForm(QScrollArea):
+    """The choices for a new fine-tuning, scrolled rather than squeezed."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        form_host = _FormHost()
+        left = QVBoxLayout(form_host)
+        left.setContentsMargins(0, 0, 8, 0)
+
+        photos = QGroupBox("1 · Your photos")
+        pl = QVBoxLayout(photos)
+        row = QHBoxLayout()
+        self.folder_edit = QLineEdit()
+        self.folder_edit.setPlaceholderText("Type, paste or choose a folder of colour photos")
+        self.folder_edit.setToolTip("A folder of colour photos like the ones you want to colorize; press Enter "
+                                    "after typing or pasting its path")
+        self.folder_edit.setClearButtonEnabled(True)
+        self.folder_button = QPushButton(icons.icon("add-folder"), "Choose folder…")
+        row.addWidget(self.folder_edit, 1)
+        row.addWidget(self.folder_button)
+        pl.addLayout(row)
+        self.scan_busy = QProgressBar()
+        self.scan_busy.setRange(0, 0)
+        self.scan_busy.setMaximumHeight(8)
+        self.scan_busy.setTextVisible(False)
+        self.scan_busy.hide()
+        pl.addWidget(self.scan_busy)
+        self.scan_label = QLabel("Colour photos of your region, era or family teach the model their colours. "
+                                 "Subfolders are included; greyscale photos are skipped.")
+        self.scan_label.setWordWrap(True)
+        self.scan_label.setTextFormat(Qt.TextFormat.RichText)
+        pl.addWidget(self.scan_label)
+        left.addWidget(photos)
+
+        model = QGroupBox("2 · Model")
+        ml = QFormLayout(model)
+        row = QHBoxLayout()
+        self.base_combo = QComboBox()
+        self.base_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.base_combo.setMinimumContentsLength(16)
+        self.base_combo.setToolTip("The model to start from; it is not changed.")
+        self.base_browse = QToolButton()
+        self.base_browse.setText("…")
+        self.base_browse.setToolTip("Start from a model file")
+        row.addWidget(self.base_combo, 1)
+        row.addWidget(self.base_browse)
+        ml.addRow("Start from:", row)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("e.g. family-1960s")
+        self.name_edit.setMaxLength(64)
+        ml.addRow("New model's name:", self.name_edit)
+        self.name_problem = QLabel()
+        self.name_problem.setStyleSheet("color: #c62828;")
+        self.name_problem.setWordWrap(True)
+        self.name_problem.hide()
+        ml.addRow("", self.name_problem)
+        left.addWidget(model)
+
+        effort = QGroupBox("3 · Effort")
+        el = QVBoxLayout(effort)
+        self.preset_group = QButtonGroup(self)
+        self.preset_buttons: dict[str, QRadioButton] = {}
+        for key, preset in PRESETS.items():
+            b = QRadioButton()
+            self.preset_group.addButton(b)
+            self.preset_buttons[key] = b
+            el.addWidget(b)
+            blurb = QLabel(f"{preset.blurb[0].upper()}{preset.blurb[1:]}.")
+            blurb.setWordWrap(True)
+            blurb.setContentsMargins(24, 0, 0, 2)
+            muted(blurb)
+            el.addWidget(blurb)
+        self.preset_buttons[DEFAULT_PRESET].setChecked(True)
+
+        self.advanced_toggle = QToolButton()
+        self.advanced_toggle.setText("Advanced")
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setAutoRaise(True)
+        el.addWidget(self.advanced_toggle)
+        self.advanced = QWidget()
+        al = QFormLayout(self.advanced)
+        al.setContentsMargins(18, 0, 0, 0)
+        self.steps_spin = QSpinBox()
+        self.steps_spin.setRange(0, 1_000_000)
+        self.steps_spin.setSingleStep(100)
+        self.steps_spin.setToolTip("Training steps; each step learns from one batch of random crops.")
+        al.addRow("Steps:", self.steps_spin)
+        self.lr_combo = QComboBox()
+        self.lr_combo.setEditable(True)
+        self.lr_combo.addItems([f"{FINETUNE_LR:g} (recommended)", "1e-4", "5e-5", "5e-4", "1e-3"])
+        self.lr_combo.setToolTip("How big each learning step is. Lower forgets less of the base model; "
+                                 "higher adapts faster but can become unstable.")
+        al.addRow("Learning rate:", self.lr_combo)
+        self.crop_combo = QComboBox()
+        self.crop_combo.addItem("As the preset", 0)
+        for c in CROP_CHOICES:
+            self.crop_combo.addItem(f"{c} px", c)
+        self.crop_combo.setToolTip("Size of the square crops trained on. Smaller is faster and uses less memory.")
+        al.addRow("Crop size:", self.crop_combo)
+        self.batch_spin = QSpinBox()
+        self.batch_spin.setRange(0, 512)
+        self.batch_spin.setToolTip("Crops per step. Smaller uses less memory.")
+        al.addRow("Batch size:", self.batch_spin)
+        self.val_spin = QSpinBox()
+        self.val_spin.setRange(0, 50)
+        self.val_spin.setSuffix(" %")
+        self.val_spin.setValue(round(DEFAULT_VAL_SHARE * 100))
+        self.val_spin.setToolTip("Share of the folder held out, never trained on, to measure the improvement.")
+        al.addRow("Held out for validation:", self.val_spin)
+        self.advanced.hide()
+        el.addWidget(self.advanced)
+
+        drow = QHBoxLayout()
+        drow.addWidget(QLabel("Device:"))
+        self.device_combo = QComboBox()
+        found = available_devices()
+        for name in DEVICE_CHOICES:
+            label = DEVICE_LABELS[name]
+            if name == "auto":
+                label = f"Auto ({describe_device(resolve_device('auto')).split(' (')[0]})"
+            self.device_combo.addItem(label, name)
+            if name != "auto" and name not in found:
+                item = self.device_combo.model().item(self.device_combo.count() - 1)
+                item.setEnabled(False)
+                item.setToolTip(f"No {DEVICE_LABELS[name]} on this computer")
+        drow.addWidget(self.device_combo, 1)
+        el.addLayout(drow)
+        self.device_note = QLabel(SHARING_NOTE)
+        self.device_note.setWordWrap(True)
+        muted(self.device_note)
+        el.addWidget(self.device_note)
+        left.addWidget(effort)
+
+        est = QHBoxLayout()
+        self.estimate_label = QLabel("Choose a folder to see how long it will take.")
+        self.estimate_label.setWordWrap(True)
+        self.estimate_button = QToolButton()
+        self.estimate_button.setIcon(icons.icon("retry"))
+        self.estimate_button.setToolTip("Measure the speed again")
+        est.addWidget(self.estimate_label, 1)
+        est.addWidget(self.estimate_button)
+        left.addLayout(est)
+        self.start_button = QPushButton(icons.icon("start"), "Start fine-tuning")
+        self.start_button.setDefault(True)
+        self.start_button.setMinimumHeight(34)
+        left.addWidget(self.start_button)
+        left.addStretch(1)
+        self.manage_button = QPushButton(icons.icon("model"), "Manage models…")
+        self.manage_button.setToolTip("Rename, delete, export or import colour models")
+        left.addWidget(self.manage_button)
+
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidget(form_host)
+        self.setMinimumWidth(360)

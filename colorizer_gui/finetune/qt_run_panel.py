@@ -1,0 +1,164 @@
+"""The Fine-tune tab's right column: the run's title, progress and controls, the loss curves, the
+held-out previews and the status line."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from colorizer_gui.finetune.qt_finetune_form import muted
+from colorizer_gui.finetune.qt_preview_view import PreviewView
+from colorizer_gui.widgets import icons
+from colorizer_gui.widgets.qt_plot import QLinePlot
+from engine import finetune
+
+COMPARE = "compare"     # the preview list's "before and after" entry
+
+
+class RunPanel(QWidget):
+    """What a run is doing; the tab fills it in."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        rl = QVBoxLayout(self)
+        rl.setContentsMargins(8, 0, 0, 0)
+        self.title_label = QLabel("No training yet")
+        font = self.title_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.title_label.setFont(font)
+        rl.addWidget(self.title_label)
+        prow = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        prow.addWidget(self.progress, 1)
+        self.pause_button = QPushButton(icons.icon("pause"), "Pause")
+        self.resume_button = QPushButton(icons.icon("start"), "Resume")
+        self.stop_button = QPushButton(icons.icon("cancel"), "Stop…")
+        self.discard_button = QPushButton(icons.icon("remove"), "Discard")
+        self.discard_button.setToolTip("Delete this unfinished training and its checkpoint")
+        for b in (self.pause_button, self.resume_button, self.stop_button, self.discard_button):
+            prow.addWidget(b)
+        rl.addLayout(prow)
+        self.eta_label = QLabel(" ")
+        rl.addWidget(self.eta_label)
+
+        self.plot = QLinePlot(x_label="step", y_label="loss", empty_text="The loss curves appear here")
+        self.plot.add_series("train", "", QColor("#90caf9"), width=1.0)
+        self.plot.add_series("smooth", "training (smoothed)", QColor("#1565c0"), width=2.0)
+        self.plot.add_series("val", "held-out photos", QColor("#e65100"), width=2.0, markers=True)
+        rl.addWidget(self.plot, 3)
+        self.metrics_label = QLabel(" ")
+        self.metrics_label.setWordWrap(True)
+        rl.addWidget(self.metrics_label)
+
+        vrow = QHBoxLayout()
+        vrow.addWidget(QLabel("Preview:"))
+        self.preview_combo = QComboBox()
+        self.preview_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.preview_combo.setToolTip("Compare the previews over time; the newest is shown as it arrives")
+        vrow.addWidget(self.preview_combo)
+        vrow.addStretch(1)
+        rl.addLayout(vrow)
+        self.preview = PreviewView()
+        rl.addWidget(self.preview, 4)
+        self.status_label = QLabel(" ")
+        self.status_label.setWordWrap(True)
+        muted(self.status_label)
+        rl.addWidget(self.status_label)
+
+        self._val: list[dict] = []
+        self.preview_combo.activated.connect(self._on_preview_combo_activated)
+
+    def clear(self) -> None:
+        self.plot.clear()
+        self._val = []
+        self.preview_combo.clear()
+        self.preview.set_image(None)
+        self.metrics_label.setText(" ")
+        self.eta_label.setText(" ")
+        self.status_label.setText(" ")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+
+    def add_loss(self, step: int, loss: float | None) -> None:
+        """The raw training loss is noisy (every batch differs): also draw a running average."""
+        if loss is None or not math.isfinite(loss):
+            return
+        self.plot.append("train", step, loss)
+        points = self.plot.points("smooth")
+        previous = points[-1][1] if points and points[-1][0] < step else None
+        self.plot.append("smooth", step, loss if previous is None else previous + 0.1 * (loss - previous))
+
+    def add_validation(self, ev: dict, val_share: float) -> None:
+        """A measurement on the held-out photos: the curve, and in words how the colours changed."""
+        self._val.append(ev)
+        self.plot.append("val", ev["step"], ev.get("loss"))
+        first, last = self._val[0], self._val[-1]
+        where = f"Held-out photos ({val_share:.0%} of the folder, never trained on)"
+        if first.get("psnr") is None or last.get("psnr") is None:
+            self.metrics_label.setText(f"{where}: measured.")
+        elif len(self._val) == 1 or last is first:
+            self.metrics_label.setText(f"{where}: measured with the starting model; later measurements say "
+                                       "whether the colours get closer to the real ones.")
+        else:
+            change = last["psnr"] - first["psnr"]
+            if abs(change) < finetune.SAME_DB:
+                words = "about as close to the real colours as before training"
+            elif change > 0:
+                words = f"colours {change:.1f} dB closer to the real ones than before training"
+            else:
+                words = f"colours {-change:.1f} dB further from the real ones than before training (worse)"
+            self.metrics_label.setText(f"{where}, at step {last['step']:,}: {words}.")
+        # The numbers stay available for those who want them.
+        tip = f"loss {first['loss']:.3f} → {last['loss']:.3f}"
+        if first.get("psnr") is not None and last.get("psnr") is not None:
+            tip += f"\nPSNR {first['psnr']:.2f} → {last['psnr']:.2f} dB"
+            if first.get("psnr_grey") is not None:
+                tip += f" (the photos left grey: {first['psnr_grey']:.2f} dB)"
+        self.metrics_label.setToolTip(tip)
+
+    def add_preview(self, step: int, path: str, columns: int = 1) -> None:
+        label = "before training" if step == 0 else f"step {step:,}"
+        self.preview_combo.addItem(label, path)
+        row = self.preview_combo.count() - 1
+        self.preview_combo.setItemData(row, columns, Qt.ItemDataRole.UserRole + 1)
+        self.preview_combo.setCurrentIndex(row)
+        self.preview.set_image(path, columns)
+
+    def show_before_after(self) -> bool:
+        """Show the first (before training) and newest previews side by side, photo by photo."""
+        n = self.preview_combo.count()
+        rows = [r for r in range(n) if self.preview_combo.itemData(r) != COMPARE]
+        if len(rows) < 2 or self.preview_combo.itemText(rows[0]) != "before training":
+            return False
+        first, last = rows[0], rows[-1]
+        columns = self.preview_combo.itemData(last, Qt.ItemDataRole.UserRole + 1) or 1
+        if not self.preview.set_comparison(self.preview_combo.itemData(first), self.preview_combo.itemData(last),
+                                           columns):
+            return False
+        row = self.preview_combo.findData(COMPARE)
+        if row < 0:
+            self.preview_combo.addItem("before and after", COMPARE)
+            row = self.preview_combo.count() - 1
+        self.preview_combo.setCurrentIndex(row)
+        return True
+
+    def _on_preview_combo_activated(self, row: int) -> None:
+        if self.preview_combo.itemData(row) == COMPARE:
+            self.show_before_after()
+            return
+        self.preview.set_image(self.preview_combo.itemData(row),
+                               self.preview_combo.itemData(row, Qt.ItemDataRole.UserRole + 1) or 1)
