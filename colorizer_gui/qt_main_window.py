@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from colorizer_gui.folders import last_folder, remember_folder, start_folder
 from colorizer_gui.qt_dialogs import (
     GUIDE_TEXT,
     GUIDE_TITLE,
@@ -25,9 +26,6 @@ from colorizer_gui.qt_dialogs import (
     ShortcutsDialog,
     about_text,
     describe_unsaved,
-    last_folder,
-    remember_folder,
-    start_folder,
 )
 from colorizer_gui.settings import GuiSettings, load_settings, save_settings
 from colorizer_gui.widgets import icons

@@ -15,7 +15,8 @@ import pytest
 from PySide6.QtGui import QAction, QKeySequence
 from test_gui_workspace import make_window, user_model, wait_batch_end  # noqa: F401 - fixtures
 
-from colorizer_gui.qt_dialogs import ShortcutsDialog, about_text, describe_unsaved, start_folder
+from colorizer_gui.folders import start_folder
+from colorizer_gui.qt_dialogs import ShortcutsDialog, about_text, describe_unsaved
 from colorizer_gui.workspace.photo_queue import PhotoItem, PhotoStatus, adjustments_text
 from engine.hints import Hint
 from engine.options import DEFAULT_RENDER_SIZE

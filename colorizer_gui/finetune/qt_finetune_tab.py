@@ -29,7 +29,7 @@ from colorizer_gui.finetune.qt_model_manager import ModelManagerDialog
 from colorizer_gui.finetune.qt_run_panel import RunPanel
 from colorizer_gui.finetune.run import FinetuneRun, RunState
 from colorizer_gui.finetune.words import describe_comparison, plain_message
-from colorizer_gui.qt_dialogs import remember_folder, start_folder
+from colorizer_gui.folders import remember_folder, start_folder
 from colorizer_gui.widgets.qt_message_bar import MessageBar
 from colorizer_gui.workers import create_worker
 from engine import finetune

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from colorizer_gui.qt_dialogs import in_start_folder, remember_folder, start_folder
+from colorizer_gui.folders import in_start_folder, remember_folder, start_folder
 from engine import model_manager
 from engine.catalog import ModelEntry, user_models_dir
 from engine.weights import MODEL_SUFFIX, ModelError

@@ -22,11 +22,11 @@ from PySide6.QtCore import QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox
 
+from colorizer_gui.folders import in_start_folder, remember_folder, start_folder
 from colorizer_gui.hints.preview_worker import HintPreviewWorker, HintRequest, HintResult
 from colorizer_gui.hints.qt_color_dialog import HintColorDialog
 from colorizer_gui.hints.qt_overlay import HintOverlay
 from colorizer_gui.hints.state import HintStore, hints_file_name, load_project, save_project
-from colorizer_gui.qt_dialogs import in_start_folder, remember_folder, start_folder
 from engine.hint_suggestions import reference_palette, with_lightness
 from engine.hints import Hint, HintError, load_hints, save_hints
 

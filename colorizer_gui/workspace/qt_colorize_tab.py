@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from colorizer_gui.folders import remember_folder, start_folder
 from colorizer_gui.hints.controller import HintController
-from colorizer_gui.qt_dialogs import remember_folder, start_folder
 from colorizer_gui.settings import GuiSettings
 from colorizer_gui.widgets import icons
 from colorizer_gui.widgets.qt_empty_state import EmptyState

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from colorizer_gui.qt_dialogs import remember_folder, start_folder
+from colorizer_gui.folders import remember_folder, start_folder
 from colorizer_gui.settings import GuiSettings
 from engine.catalog import DEFAULT_MODEL, ModelEntry
 from engine.devices import available_devices
