@@ -58,6 +58,12 @@ class _FormHost(QWidget):
 class FinetuneForm(QScrollArea):
     """The choices for a new fine-tuning, scrolled rather than squeezed."""
 
+    # What the tab drives directly.
+    WIDGETS = ("folder_edit", "folder_button", "scan_busy", "scan_label", "base_combo", "base_browse", "name_edit",
+               "name_problem", "preset_group", "preset_buttons", "advanced_toggle", "advanced", "steps_spin",
+               "lr_combo", "crop_combo", "batch_spin", "val_spin", "device_combo", "device_note", "estimate_label",
+               "estimate_button", "start_button", "manage_button")
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         form_host = _FormHost()

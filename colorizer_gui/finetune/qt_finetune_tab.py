@@ -137,47 +137,16 @@ class FineTuneTab(QWidget):
         splitter.setChildrenCollapsible(False)
         outer.addWidget(splitter, 1)
 
-        # left: the choices; right: the run. The tab drives their widgets as its own attributes.
+        # left: the choices; right: the run. The tab drives their widgets (panel.WIDGETS) as its own
+        # attributes, as the tests do.
         self.form = FinetuneForm()
         splitter.addWidget(self.form)
-        self.folder_edit = self.form.folder_edit
-        self.folder_button = self.form.folder_button
-        self.scan_busy = self.form.scan_busy
-        self.scan_label = self.form.scan_label
-        self.base_combo = self.form.base_combo
-        self.base_browse = self.form.base_browse
-        self.name_edit = self.form.name_edit
-        self.name_problem = self.form.name_problem
-        self.preset_group = self.form.preset_group
-        self.preset_buttons = self.form.preset_buttons
-        self.advanced_toggle = self.form.advanced_toggle
-        self.advanced = self.form.advanced
-        self.steps_spin = self.form.steps_spin
-        self.lr_combo = self.form.lr_combo
-        self.crop_combo = self.form.crop_combo
-        self.batch_spin = self.form.batch_spin
-        self.val_spin = self.form.val_spin
-        self.device_combo = self.form.device_combo
-        self.device_note = self.form.device_note
-        self.estimate_label = self.form.estimate_label
-        self.estimate_button = self.form.estimate_button
-        self.start_button = self.form.start_button
-        self.manage_button = self.form.manage_button
 
         self.run_panel = RunPanel()
         splitter.addWidget(self.run_panel)
-        self.title_label = self.run_panel.title_label
-        self.progress = self.run_panel.progress
-        self.pause_button = self.run_panel.pause_button
-        self.resume_button = self.run_panel.resume_button
-        self.stop_button = self.run_panel.stop_button
-        self.discard_button = self.run_panel.discard_button
-        self.eta_label = self.run_panel.eta_label
-        self.plot = self.run_panel.plot
-        self.metrics_label = self.run_panel.metrics_label
-        self.preview_combo = self.run_panel.preview_combo
-        self.preview = self.run_panel.preview
-        self.status_label = self.run_panel.status_label
+        for panel in (self.form, self.run_panel):
+            for name in panel.WIDGETS:
+                setattr(self, name, getattr(panel, name))
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([400, 700])

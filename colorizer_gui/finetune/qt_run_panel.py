@@ -29,6 +29,10 @@ COMPARE = "compare"     # the preview list's "before and after" entry
 class RunPanel(QWidget):
     """What a run is doing; the tab fills it in."""
 
+    # What the tab drives directly.
+    WIDGETS = ("title_label", "progress", "pause_button", "resume_button", "stop_button", "discard_button",
+               "eta_label", "plot", "metrics_label", "preview_combo", "preview", "status_label")
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         rl = QVBoxLayout(self)
