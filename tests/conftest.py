@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -72,3 +74,21 @@ def make_photo(tmp_path):
         return path
 
     return _make
+
+
+def can_mount_tmpfs() -> bool:
+    """Root with mount namespaces: a test can save into a real 64 KiB disk and fill it."""
+    return os.geteuid() == 0 and shutil.which("unshare") is not None and subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"], capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def one_torch_thread(monkeypatch):
+    """One thread per process (and per fine-tune child): the same numbers on every run, and
+    room on two cores for a training run elsewhere."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    monkeypatch.setenv("COLORIZER_TRAIN_NICE", "0")
+    yield
+    torch.set_num_threads(before)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
+from conftest import can_mount_tmpfs
 from PIL import Image
 
 from engine.cli import main
@@ -242,12 +243,8 @@ def test_real_process_exit_codes(tmp_path, tiny_model_path):
     assert _run_cli(["--strength", "9", str(good)]).returncode == 2
 
 
-def _can_mount_tmpfs() -> bool:
-    return os.geteuid() == 0 and shutil.which("unshare") is not None and subprocess.run(
-        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"], capture_output=True).returncode == 0
 
-
-@pytest.mark.skipif(not _can_mount_tmpfs(), reason="needs root and mount namespaces for a real tiny disk")
+@pytest.mark.skipif(not can_mount_tmpfs(), reason="needs root and mount namespaces for a real tiny disk")
 def test_disk_full_end_to_end(tmp_path, tiny_model_path):
     src = tmp_path / "big.png"
     Image.fromarray(np.random.default_rng(0).integers(0, 256, (300, 400), dtype=np.uint8)).save(src)

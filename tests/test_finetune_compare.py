@@ -25,15 +25,7 @@ from engine.weights import ModelInfo, save_model
 LONG = 240_000  # ms: the worker process imports torch; the machine may be busy
 
 
-@pytest.fixture(autouse=True)
-def one_thread(monkeypatch):
-    """One thread per process: the same numbers on every run, and room for a training elsewhere."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    monkeypatch.setenv("COLORIZER_TRAIN_NICE", "0")
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 from PySide6.QtCore import Qt
 from test_finetune import Script, make_collection, tiny_options
 
@@ -19,15 +18,7 @@ from engine.train import read_checkpoint
 LONG = 240_000  # ms: the worker process imports torch; the machine may be busy
 
 
-@pytest.fixture(autouse=True)
-def one_thread(monkeypatch):
-    """One thread per process: these tests often share two cores with a real training run."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    monkeypatch.setenv("COLORIZER_TRAIN_NICE", "0")
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture

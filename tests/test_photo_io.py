@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import io
 import os
-import shutil
 import struct
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
+from conftest import can_mount_tmpfs
 from PIL import Image, ImageCms
 from skimage.color import rgb2lab
 
@@ -361,12 +361,8 @@ def test_disk_full_message_from_a_real_enospc():
     assert str(error) == "the disk is full: no room to save in /media/card"
 
 
-def _can_mount_tmpfs() -> bool:
-    return os.geteuid() == 0 and shutil.which("unshare") is not None and subprocess.run(
-        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"], capture_output=True).returncode == 0
 
-
-@pytest.mark.skipif(not _can_mount_tmpfs(), reason="needs root and mount namespaces for a real tiny disk")
+@pytest.mark.skipif(not can_mount_tmpfs(), reason="needs root and mount namespaces for a real tiny disk")
 def test_disk_full_on_a_real_tiny_disk(tmp_path):
     """Save into a 64 KiB tmpfs (in a private mount namespace, gone when the child exits)."""
     disk = tmp_path / "disk"

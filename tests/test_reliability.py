@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
+from conftest import can_mount_tmpfs
 from PIL import Image, PngImagePlugin
 
 from engine.color import lightness_from_rgb
@@ -327,12 +328,8 @@ def test_non_utf8_names_round_trip_in_json(tmp_path, tiny_model_path):
     assert os.path.exists(bytes.fromhex(result["output_bytes"]))
 
 
-def _can_mount_tmpfs() -> bool:
-    return os.geteuid() == 0 and subprocess.run(
-        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"], capture_output=True).returncode == 0
 
-
-@pytest.mark.skipif(not _can_mount_tmpfs(), reason="needs root and mount namespaces for a real tiny disk")
+@pytest.mark.skipif(not can_mount_tmpfs(), reason="needs root and mount namespaces for a real tiny disk")
 def test_full_disk_removes_the_mirrored_folders_it_made(tmp_path):
     disk = tmp_path / "disk"
     disk.mkdir()
