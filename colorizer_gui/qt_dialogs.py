@@ -151,7 +151,8 @@ GUIDE_TEXT = (
     "<li><b>Adjust</b>: the Strength slider changes the selected photo only; "
     "<i>New photos start at</i> sets it for photos you add later.</li>"
     "<li><b>Hints</b>: press H, click where you know the colour, pick it. The photo follows.</li>"
-    "<li><b>Save</b>: Ctrl+S writes the changed photo again; Ctrl+Z undoes the photo's last change.</li>"
+    "<li><b>Save</b>: Ctrl+S writes the changed photo again. Ctrl+Z undoes the last change: "
+    "a photo's hints or strength, or a setting such as Detail.</li>"
     "</ol>"
     "<p>Results are new files next to the originals (or in the folder under <i>Saving</i>); "
     "originals are never changed. The <i>Fine-tune</i> tab teaches the model your own colour photos.</p>")

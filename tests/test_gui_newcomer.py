@@ -67,9 +67,15 @@ def test_strength_is_the_selected_photos_own_and_new_photos_start_at_the_default
     tab.select_item(first)
     assert panel.strength_slider.value() == 154
 
-    # One undo history per photo, in the Edit menu.
+    # Undo, in the Edit menu, takes back the newest change first: the default is a window setting.
     hints = tab.hints
     assert hints.act_undo in menu(window, "Edit").actions()
+    assert hints.act_undo.text() == "Undo new photos' strength change"
+    hints.act_undo.trigger()
+    assert window.settings.strength == 1.0 and panel.default_strength.value() == 100
+    assert first.strength == pytest.approx(1.54) and panel.strength_slider.value() == 154  # the photo keeps its own
+
+    # Then the photo's own history.
     assert hints.act_undo.text() == "Undo strength change" and hints.act_undo.isEnabled()
     hints.act_undo.trigger()
     assert first.strength == pytest.approx(1.0) and panel.strength_slider.value() == 100
@@ -78,6 +84,50 @@ def test_strength_is_the_selected_photos_own_and_new_photos_start_at_the_default
     assert first.strength == pytest.approx(1.54) and panel.strength_slider.value() == 154
     tab.select_item(more[0])
     assert not hints.act_undo.isEnabled()                     # that photo has its own (empty) history
+
+
+def test_window_settings_are_undone_in_turn_with_the_photos_edits(qtbot, make_window, make_photo, tmp_path):
+    window = make_window()
+    tab, c, panel = window.colorize_tab, window.colorize_tab.controller, window.colorize_tab.settings_panel
+    hints, s = tab.hints, window.settings
+    item = tab.add_paths([make_photo("wide.png", size=(400, 300))])[0]
+    c.start()
+    wait_batch_end(qtbot, c)
+    tab.select_item(item)
+
+    panel.detail_combo.setCurrentIndex(panel.detail_combo.findData(384))   # as the user picks it
+    panel.detail_combo.activated.emit(panel.detail_combo.currentIndex())
+    qtbot.waitUntil(lambda: item.chroma_key is not None and item.chroma_key.render_size == 384, timeout=30_000)
+    tab.hints.store.add(item, Hint(200.0, 150.0, "#3060c0"))              # then a photo edit
+    assert hints.act_undo.text() == "Undo add hint"
+    hints.act_undo.trigger()
+    assert item.hints == [] and hints.act_undo.text() == "Undo detail change"
+    hints.act_undo.trigger()                                            # the window's Detail comes back...
+    assert s.render_size == DEFAULT_RENDER_SIZE
+    assert panel.detail_combo.currentData() == DEFAULT_RENDER_SIZE
+    qtbot.waitUntil(lambda: item.chroma_key.render_size == DEFAULT_RENDER_SIZE, timeout=30_000)  # ...re-predicted
+    assert not hints.act_undo.isEnabled() and hints.act_redo.text() == "Redo detail change"
+    hints.act_redo.trigger()
+    assert s.render_size == 384 and panel.detail_combo.currentData() == 384
+    assert hints.act_redo.text() == "Redo add hint"
+
+    # Typing a name ending is one step, and undo works with no photo selected.
+    tab.queue_view.clearSelection()
+    tab.queue_view.setCurrentIndex(tab.queue.index(-1, 0))
+    for text in ("_c", "_cx", "_cx2"):
+        panel.suffix_edit.setText(text)
+        panel.suffix_edit.textEdited.emit(text)
+    assert s.suffix == "_cx2" and hints.act_undo.text() == "Undo name ending change"
+    hints.act_undo.trigger()
+    assert s.suffix == "_color" and panel.suffix_edit.text() == "_color"
+    assert "scan_color" in panel.example.text()
+
+    # Choosing a folder to save in is one step: undo puts the results back beside the originals.
+    panel.set_output_folder(str(tmp_path / "out"))
+    assert (s.output_mode, hints.act_undo.text()) == ("folder", "Undo save location change")
+    hints.act_undo.trigger()
+    assert (s.output_mode, s.output_dir) == ("beside", "")
+    assert panel.where_combo.currentData() == "beside" and not panel.folder_row.isVisibleTo(panel)
 
 
 def test_no_two_actions_share_a_shortcut(qtbot, make_window):

@@ -81,6 +81,47 @@ def test_store_undo_redo_per_photo():
     assert changes
 
 
+def test_store_undoes_the_newest_step_of_the_photo_or_the_window_settings():
+    class Item:
+        def __init__(self, i):
+            self.id, self.hints, self.strength = i, [], 1.0
+
+    window = {"render_size": 256, "suffix": "_color"}
+    restored = []
+
+    def restore(values):
+        restored.append(dict(values))
+        window.update(values)
+
+    store = HintStore(current_settings=lambda: dict(window), on_settings_restore=restore)
+    photo, other = Item(1), Item(2)
+    store.add(photo, Hint(1, 2, "#ff0000"))                        # step 1: the photo
+    window["render_size"] = 384
+    store.record_settings({"render_size": 256}, "Detail change")   # step 2: the window
+    assert store.undo_label(photo) == "Detail change" and store.undo_label(None) == "Detail change"
+    assert store.undo(photo) and window["render_size"] == 256 and photo.hints  # newest first
+    assert store.undo_label(photo) == "Add hint" and store.redo_label(photo) == "Detail change"
+    assert store.undo(photo) and photo.hints == []
+    assert not store.undo(photo) and not store.can_undo(other)
+    assert store.redo_label(photo) == "Add hint"                    # the one undone last comes back first
+    assert store.redo(photo) and photo.hints and window["render_size"] == 256
+    assert store.redo(None) and window["render_size"] == 384        # settings redo with no photo selected
+    assert restored == [{"render_size": 256}, {"render_size": 384}]
+
+    # Typing is one step when asked to merge, and only while nothing else happened in between.
+    for text in ("_c", "_co", "_col"):
+        before = window["suffix"]
+        window["suffix"] = text
+        store.record_settings({"suffix": before}, "Name ending change", merge=True)
+    assert store.undo(None) and window["suffix"] == "_color"
+    window["render_size"] = 512
+    store.record_settings({"render_size": 384}, "Detail change", merge=True)
+    window["render_size"] = 192
+    store.record_settings({"render_size": 512}, "Detail change")   # not merged: two steps
+    assert store.undo(None) and window["render_size"] == 512
+    assert store.undo(None) and window["render_size"] == 384
+
+
 def test_worker_coalesces_rapid_edits(qtbot, make_photo):
     colorizer = Colorizer(make_hint_following_model(), device="cpu")
     worker = HintPreviewWorker(lambda: colorizer)

@@ -50,7 +50,10 @@ class HintController(QObject):
     def __init__(self, tab) -> None:
         super().__init__(tab)
         self.tab = tab
-        self.store = HintStore(on_change=self._on_hints_changed)
+        panel = tab.settings_panel
+        self.store = HintStore(on_change=self._on_hints_changed, current_settings=panel.undoable_values,
+                               on_settings_restore=panel.restore)
+        panel.settings_edited.connect(self._on_settings_edited)
         # Set by the window when it has a Fine-tune tab: whether a training process is computing.
         self.training_busy: Callable[[], bool] = lambda: False
         self.worker = HintPreviewWorker(lambda: tab.controller.engine.worker.colorizer, self,
@@ -93,8 +96,8 @@ class HintController(QObject):
         self.act_mode = A("Colour hints", self.set_hint_mode, "H",
                           "Hint mode: click the photo to say what colour something is", checkable=True)
         self.act_undo = A("Undo", self.undo, QKeySequence.StandardKey.Undo,
-                          "Undo the selected photo's last change (hints or strength)")
-        self.act_redo = A("Redo", self.redo, _redo_keys(), "Redo the selected photo's change")
+                          "Undo the last change: the selected photo's hints or strength, or a setting such as Detail")
+        self.act_redo = A("Redo", self.redo, _redo_keys(), "Redo the change just undone")
         self.act_clear = A("Clear hints", self.clear_hints, None, "Remove every hint from this photo")
         self.act_export = A("Export hints…", self.export_hints, None,
                             "Write each photo's hints as <photo name>.json, for colorize --hints-dir")
@@ -269,14 +272,16 @@ class HintController(QObject):
             self.store.clear(item)
 
     def undo(self) -> None:
-        item = self.tab.current_item()
-        if item is not None:
-            self.store.undo(item)
+        self.store.undo(self.tab.current_item())   # a setting can be undone with no photo selected
+        self._update_actions()
 
     def redo(self) -> None:
-        item = self.tab.current_item()
-        if item is not None:
-            self.store.redo(item)
+        self.store.redo(self.tab.current_item())
+        self._update_actions()
+
+    def _on_settings_edited(self, before: dict, label: str, merge: bool) -> None:
+        self.store.record_settings(before, label, merge=merge)
+        self._update_actions()
 
     def _choose_color_dialog(self, initial: str, lightness: float, suggestions: list[str], recent: list[str],
                              reference: list[str]) -> str | None:

@@ -45,6 +45,12 @@ DEVICE_LABELS = {"auto": "Automatic (fastest available)", "cuda": "NVIDIA graphi
                  "mps": "Apple graphics (Metal)", "cpu": "Processor (CPU)"}
 
 
+# Settings that apply to every photo, with the words the Edit menu uses for them ("Undo detail change").
+UNDOABLE = {"render_size": "Detail", "model": "Model", "device": "Device", "strength": "New photos' strength",
+            "output_mode": "Save location", "output_dir": "Output folder", "format": "Format",
+            "suffix": "Name ending", "if_exists": "If it exists"}
+
+
 def default_model_entry(entries: list[ModelEntry]) -> ModelEntry | None:
     """The bundled default, else the first usable model."""
     usable = [e for e in entries if e.error is None]
@@ -92,7 +98,10 @@ class SettingsPanel(QScrollArea):
     Signals
     -------
     setting_changed(str name)
-        a setting was changed by the user (for saving, and for re-planning outputs).
+        a setting was changed by the user, or by undo/redo (for saving, and for re-planning outputs).
+    settings_edited(dict before, str label, bool merge)
+        the user changed settings: `before` holds the old values of those that changed (for the
+        undo history; never sent for an undo or redo itself).
     model_choice_changed()
         the model or device changed: the model needs loading again.
     strength_changed(float strength, bool final)
@@ -101,6 +110,7 @@ class SettingsPanel(QScrollArea):
     """
 
     setting_changed = Signal(str)
+    settings_edited = Signal(dict, str, bool)
     model_choice_changed = Signal()
     strength_changed = Signal(float, bool)
     import_model_requested = Signal()
@@ -109,6 +119,8 @@ class SettingsPanel(QScrollArea):
         super().__init__(parent)
         self._settings = settings
         self._entries: list[ModelEntry] = []
+        self._seen = self.undoable_values()   # what the last undo step started from
+        self._restoring = False
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -277,6 +289,28 @@ class SettingsPanel(QScrollArea):
         self.model_combo.setCurrentIndex(max(0, index))
         del blocker
 
+    def undoable_values(self) -> dict[str, object]:
+        """The settings this panel edits that apply to every photo, as undo records them."""
+        return {name: getattr(self._settings, name) for name in UNDOABLE}
+
+    def restore(self, values: dict[str, object]) -> None:
+        """Put settings back (undo or redo): the widgets follow, and the usual change signals go
+        out so the window reloads the model or re-renders, without recording a new undo step."""
+        shown_strength = self.strength()   # the slider shows the selected photo's strength, not a setting
+        for name, value in values.items():
+            setattr(self._settings, name, value)
+        self._restoring = True
+        try:
+            self.load_from_settings()
+            self.set_strength(shown_strength)
+            self.set_models(self._entries)
+            for name in values:
+                self._changed(name)
+            if {"model", "device"} & values.keys():
+                self.model_choice_changed.emit()
+        finally:
+            self._restoring = False
+
     def set_model_note(self, text: str) -> None:
         self.model_note.setText(text)
         self.model_note.setVisible(bool(text))
@@ -376,27 +410,37 @@ class SettingsPanel(QScrollArea):
         self.warning.setText(problem)
         self.warning.setVisible(bool(problem))
 
+    def _changed(self, name: str, *, merge: bool = False) -> None:
+        """`name` was just set: tell the undo history what it was before (each setting that moved), then everyone."""
+        now = self.undoable_values()
+        before = {k: v for k, v in self._seen.items() if now[k] != v}
+        self._seen = now
+        if before and not self._restoring:
+            first = next(iter(before))
+            self.settings_edited.emit(before, f"{UNDOABLE[first]} change", merge)
+        self.setting_changed.emit(name)
+
     # --- slots -----------------------------------------------------------------------------------
 
     def _on_model_combo_activated(self, index: int) -> None:
         path = self.model_combo.itemData(index) or ""
         if path and path != self._settings.model:
             self._settings.model = path
-            self.setting_changed.emit("model")
+            self._changed("model")
             self.model_choice_changed.emit()
 
     def _on_device_combo_activated(self, index: int) -> None:
         device = self.device_combo.itemData(index)
         if device != self._settings.device:
             self._settings.device = device
-            self.setting_changed.emit("device")
+            self._changed("device")
             self.model_choice_changed.emit()
 
     def _on_detail_combo_activated(self, index: int) -> None:
         size = int(self.detail_combo.itemData(index))
         if size != self._settings.render_size:
             self._settings.render_size = size
-            self.setting_changed.emit("render_size")
+            self._changed("render_size")
 
     def _on_strength_slider_value_changed(self, value: int) -> None:
         self.strength_value.setText(f"{value} %")
@@ -407,25 +451,25 @@ class SettingsPanel(QScrollArea):
 
     def _on_default_strength_changed(self, value: int) -> None:
         self._settings.strength = value / 100.0
-        self.setting_changed.emit("strength")
+        self._changed("strength", merge=True)   # spin box arrows: one step per run of clicks
 
     def _on_where_combo_activated(self, index: int) -> None:
         mode = self.where_combo.itemData(index)
         if mode == "folder" and not self._settings.output_dir:
-            if not self._choose_folder():
+            if not self._choose_folder(announce=False):   # folder and mode change as one undo step
                 blocker = QSignalBlocker(self.where_combo)
                 self.where_combo.setCurrentIndex(self.where_combo.findData(self._settings.output_mode))
                 del blocker
                 return
         self._settings.output_mode = mode
         self._update_output_widgets()
-        self.setting_changed.emit("output_mode")
+        self._changed("output_mode")
 
     def _on_folder_button_clicked(self) -> None:
         if self._choose_folder():
             self._update_output_widgets()
 
-    def _choose_folder(self) -> bool:
+    def _choose_folder(self, *, announce: bool = True) -> bool:
         start = self._settings.output_dir if Path(self._settings.output_dir or "/nonexistent").is_dir() \
             else start_folder()
         folder = QFileDialog.getExistingDirectory(self, "Save colorized photos in", start)
@@ -434,7 +478,8 @@ class SettingsPanel(QScrollArea):
         remember_folder(folder)
         self._settings.output_dir = folder
         self.folder_edit.setText(folder)
-        self.setting_changed.emit("output_dir")
+        if announce:
+            self._changed("output_dir")
         return True
 
     def set_output_folder(self, folder: str) -> None:
@@ -446,12 +491,12 @@ class SettingsPanel(QScrollArea):
         self.where_combo.setCurrentIndex(self.where_combo.findData("folder"))
         del blocker
         self._update_output_widgets()
-        self.setting_changed.emit("output_dir")
+        self._changed("output_dir")
 
     def _on_format_combo_activated(self, index: int) -> None:
         self._settings.format = self.format_combo.itemData(index)
         self._update_output_widgets()
-        self.setting_changed.emit("format")
+        self._changed("format")
 
     def _on_suffix_edit_edited(self, text: str) -> None:
         cleaned = "".join(c for c in text if c not in '/\\:*?"<>|')
@@ -459,9 +504,9 @@ class SettingsPanel(QScrollArea):
             self.suffix_edit.setText(cleaned)
         self._settings.suffix = cleaned
         self._update_output_widgets()
-        self.setting_changed.emit("suffix")
+        self._changed("suffix", merge=True)
 
     def _on_exists_combo_activated(self, index: int) -> None:
         self._settings.if_exists = self.exists_combo.itemData(index)
-        self.setting_changed.emit("if_exists")
+        self._changed("if_exists")
 
