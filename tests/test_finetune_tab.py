@@ -70,7 +70,7 @@ def test_train_pause_stop_resume_then_use_the_model(qtbot, collection, tiny_mode
     assert "real training steps" in tab.estimate_label.text()
 
     events, saved = [], []
-    tab._trainer.event.connect(events.append)
+    tab.controller._trainer.event.connect(events.append)
     tab.model_saved.connect(saved.append)
     qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
     assert tab.state == RunState.STARTING and not tab.folder_button.isEnabled()
@@ -138,13 +138,13 @@ def test_after_a_restart_the_tab_offers_to_resume(qtbot, collection, tiny_model_
     assert tab.plot.points("train") and tab.plot.points("val")    # the curves so far are redrawn
     assert tab.name_edit.text() == "family" and tab.folder_edit.text() == str(collection)
     progress = []
-    tab._trainer.event.connect(lambda e: progress.append(e) if e["event"] == "progress" else None)
+    tab.controller._trainer.event.connect(lambda e: progress.append(e) if e["event"] == "progress" else None)
     qtbot.mouseClick(tab.banner.button("Resume"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(progress), timeout=LONG)
     assert progress[0]["step"] == stopped + 1
 
     # The worker dies (as if killed for lack of memory): the tab says so and offers to resume.
-    tab._trainer.kill()
+    tab.controller._trainer.kill()
     qtbot.waitUntil(lambda: tab.state == RunState.FAILED, timeout=30_000)
     assert "ended unexpectedly" in tab.banner.label.text()
     assert tab.banner.button("Resume") is not None and tab.banner.button("Resume with a smaller batch")
@@ -157,15 +157,15 @@ def test_out_of_memory_is_explained_with_advice(qtbot, collection, tiny_model_pa
     qtbot.addWidget(tab)
     session = create_session(tiny_options(collection, tiny_model_path, batch_size=8))
     session.checkpoint.write_bytes(b"a checkpoint")
-    tab._show_session(session)
+    tab.controller._show_session(session)
     tab.run.force(RunState.RUNNING)
     failure = finetune.describe_failure(RuntimeError("CUDA out of memory"), session.train_settings())
-    tab._on_trainer_event({"event": "error", **failure, "step": 7, "resumable": True})
+    tab.controller._on_trainer_event({"event": "error", **failure, "step": 7, "resumable": True})
     assert tab.state == RunState.FAILED and tab.banner.kind == "error"
     assert "ran out of memory" in tab.banner.label.text()
     assert "smaller batch size or crop size" in tab.banner.label.text()
     launched = []
-    monkeypatch.setattr(tab, "_launch", lambda resume: launched.append(resume))
+    monkeypatch.setattr(tab.controller, "_launch", lambda resume: launched.append(resume))
     qtbot.mouseClick(tab.banner.button("Resume with a smaller batch"), Qt.MouseButton.LeftButton)
     assert launched == [True]
     assert finetune.Session.load(session.dir).settings["batch_size"] == 4

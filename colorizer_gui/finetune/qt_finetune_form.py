@@ -1,10 +1,13 @@
 """The Fine-tune tab's left column: the photo folder, the model to start from and the new one's
 name, the effort (preset, advanced settings, device), the time estimate and the Start button.
 
-Only the widgets: what they mean, and what happens when they change, is the tab's business.
+The widgets, and reading the choices out of them (`options`) or putting a session's back
+(`load`). What the choices mean is `choices.py`; what happens when they change, the tab's business.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPalette
@@ -27,7 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from colorizer_gui.finetune.choices import parse_learning_rate
 from colorizer_gui.widgets import icons
+from engine.catalog import DEFAULT_MODEL, list_models
 from engine.devices import DEVICE_CHOICES, available_devices, describe_device, resolve_device
 from engine.finetune import (
     CROP_CHOICES,
@@ -35,7 +40,12 @@ from engine.finetune import (
     DEFAULT_VAL_SHARE,
     FINETUNE_LR,
     PRESETS,
+    FinetuneOptions,
 )
+
+# The base list's own role that marks a model file chosen with "…" (not in the model folders):
+# those stay in the list when it is re-read.
+_FILE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 DEVICE_LABELS = {"auto": "Auto", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)", "cpu": "CPU"}
 SHARING_NOTE = ("Training runs in a separate process at low priority, so the app and colorizing in the "
@@ -174,6 +184,7 @@ class FinetuneForm(QScrollArea):
         al.addRow("Held out for validation:", self.val_spin)
         self.advanced.hide()
         el.addWidget(self.advanced)
+        self.advanced_toggle.toggled.connect(self.show_advanced)   # the form's own: it changes no choice
 
         drow = QHBoxLayout()
         drow.addWidget(QLabel("Device:"))
@@ -219,3 +230,101 @@ class FinetuneForm(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setWidget(form_host)
         self.setMinimumWidth(360)
+
+    # --- the choices in the widgets ----------------------------------------------------------
+
+    def fill_base_models(self) -> None:
+        """Re-read the models that can be started from, keeping model files chosen with "…" and
+        the current choice (else the bundled default). Emits no change: the caller redraws."""
+        combo = self.base_combo
+        current = combo.currentData()
+        extra = [combo.itemData(i) for i in range(combo.count()) if combo.itemData(i, _FILE_ROLE) == "file"]
+        combo.blockSignals(True)
+        combo.clear()
+        default_row = -1
+        for e in list_models():
+            if e.error:
+                continue
+            kind = "built in" if e.source == "bundled" else "yours"
+            combo.addItem(f"{e.name} ({kind})", str(e.path))
+            if e.name == DEFAULT_MODEL and e.source == "bundled":
+                default_row = combo.count() - 1
+        for path in extra:
+            if path and Path(path).is_file() and combo.findData(path) < 0:
+                self.add_base_item(path)
+        if current and combo.findData(current) >= 0:
+            combo.setCurrentIndex(combo.findData(current))
+        elif default_row >= 0:
+            combo.setCurrentIndex(default_row)
+        combo.blockSignals(False)
+        if combo.count() == 0:
+            combo.setPlaceholderText("No model installed: choose a model file with …")
+
+    def add_base_item(self, path: str) -> int:
+        """List a model file (already checked) as a starting point; its row."""
+        self.base_combo.addItem(f"{Path(path).stem} (file)", path)
+        row = self.base_combo.count() - 1
+        self.base_combo.setItemData(row, "file", _FILE_ROLE)
+        self.base_combo.setItemData(row, path, Qt.ItemDataRole.ToolTipRole)
+        return row
+
+    def base_name(self) -> str:
+        """The model started from, for sentences: “colorizer-base”."""
+        text = self.base_combo.currentText()
+        return f"“{text.rsplit(' (', 1)[0]}”" if text else "the model you started from"
+
+    def preset_key(self) -> str:
+        return next((k for k, b in self.preset_buttons.items() if b.isChecked()), DEFAULT_PRESET)
+
+    def update_preset_texts(self) -> None:
+        """Each preset's steps and crops on its button; the advanced fields show the chosen one's."""
+        for key, b in self.preset_buttons.items():
+            p = PRESETS[key]
+            crops = f"{p.crop_sizes[0]}–{p.crop_sizes[-1]}" if len(p.crop_sizes) > 1 else str(p.crop_sizes[0])
+            b.setText(f"{p.label}: {p.steps:,} steps, {crops} px crops")
+        p = PRESETS[self.preset_key()]
+        self.steps_spin.setSpecialValueText(f"{p.steps:,} (preset)")
+        self.batch_spin.setSpecialValueText(f"{p.batch_size} (preset)")
+        self.crop_combo.setItemText(0, f"As the preset ({', '.join(str(c) for c in p.crop_sizes)} px)")
+
+    def show_advanced(self, shown: bool) -> None:
+        self.advanced.setVisible(shown)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+
+    def set_locked(self, locked: bool) -> None:
+        """While a run is active its choices cannot change (Start has its own rule)."""
+        for w in (self.folder_button, self.folder_edit, self.base_combo, self.base_browse, self.name_edit,
+                  self.advanced, self.device_combo, self.estimate_button, *self.preset_buttons.values()):
+            w.setEnabled(not locked)
+
+    def options(self, folder: str) -> FinetuneOptions:
+        """The choices for training on `folder` (raises ValueError with a message when one is not valid)."""
+        if self.base_combo.currentData() is None:
+            raise ValueError("choose a model to start from")
+        return FinetuneOptions(
+            folder=folder, base_model=self.base_combo.currentData(),
+            name=self.name_edit.text().strip(), preset=self.preset_key(),
+            steps=self.steps_spin.value() or None, lr=parse_learning_rate(self.lr_combo.currentText()),
+            crop_size=self.crop_combo.currentData() or None,
+            batch_size=self.batch_spin.value() or None, val_share=self.val_spin.value() / 100,
+            device=self.device_combo.currentData(),
+        )
+
+    def load(self, o: FinetuneOptions) -> None:
+        """Show a session's choices, all but its folder (scanning that is the tab's)."""
+        self.name_edit.setText(o.name)
+        if o.base_model and self.base_combo.findData(o.base_model) < 0 and Path(o.base_model).is_file():
+            self.add_base_item(o.base_model)
+        if self.base_combo.findData(o.base_model) >= 0:
+            self.base_combo.setCurrentIndex(self.base_combo.findData(o.base_model))
+        if o.preset in self.preset_buttons:
+            self.preset_buttons[o.preset].setChecked(True)
+        self.steps_spin.setValue(o.steps or 0)
+        self.batch_spin.setValue(o.batch_size or 0)
+        self.crop_combo.setCurrentIndex(max(0, self.crop_combo.findData(o.crop_size or 0)))
+        self.val_spin.setValue(round(o.val_share * 100))
+        if o.lr:
+            self.lr_combo.setCurrentText(f"{o.lr:g}")
+        row = self.device_combo.findData(o.device)
+        if row >= 0:
+            self.device_combo.setCurrentIndex(row)

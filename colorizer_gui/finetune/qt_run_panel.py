@@ -1,9 +1,11 @@
 """The Fine-tune tab's right column: the run's title, progress and controls, the loss curves, the
-held-out previews and the status line."""
+held-out previews and the status line, and drawing each into them."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -22,6 +24,10 @@ from colorizer_gui.finetune.qt_preview_view import PreviewView
 from colorizer_gui.widgets import icons
 from colorizer_gui.widgets.qt_plot import QLinePlot
 from engine import finetune
+from engine.durations import format_duration
+
+if TYPE_CHECKING:
+    from engine.finetune import Session
 
 COMPARE = "compare"     # the preview list's "before and after" entry
 
@@ -96,6 +102,28 @@ class RunPanel(QWidget):
         self.status_label.setText(" ")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
+
+    def show_title(self, word: str, session: Session | None) -> None:
+        """What is shown: `word` (the run's state, "Training") and the session's model and folder."""
+        if session is None:
+            self.title_label.setText("No training yet")
+            return
+        folder = Path(session.folder).name or session.folder
+        self.title_label.setText(f"{word}: “{session.name}” from the photos in “{folder}”")
+
+    def set_steps(self, step: int, total: int) -> None:
+        """A session is shown: the curves span its steps, the progress bar says how far it got."""
+        self.plot.set_x_max(total)
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(step)
+
+    def show_progress(self, step: int, total: int, eta: float | None, speed: float) -> None:
+        """A training step: how far, how long is left and how fast (crops a second)."""
+        self.progress.setRange(0, total)
+        self.progress.setValue(step)
+        self.progress.setFormat(f"%p%  ·  step {step:,} of {total:,}")
+        left = f"about {format_duration(eta)} left" if eta is not None and math.isfinite(eta) else "…"
+        self.eta_label.setText(f"{left}  ·  {speed:.0f} crops/s")
 
     def add_loss(self, step: int, loss: float | None) -> None:
         """The raw training loss is noisy (every batch differs): also draw a running average."""

@@ -1,9 +1,9 @@
 """The life of one fine-tuning run as a state machine, with no Qt.
 
-The tab asks it what is allowed (can the run be paused? should Resume be enabled?) and tells it
-what happened (the user pressed Stop, the training process reported "paused" or ended). Keeping
-this apart from the widgets lets the rules be tested in plain Python, and means a state the tab
-draws is always one the rules can reach.
+The tab asks it what is allowed (can the run be paused? should Resume be enabled?) and the run
+controller (`run_controller.py`) tells it what happened (the user pressed Stop, the training
+process reported "paused" or ended). Keeping this apart from the widgets lets the rules be
+tested in plain Python, and means a state the tab draws is always one the rules can reach.
 """
 
 from __future__ import annotations

@@ -1,6 +1,15 @@
-"""What the Fine-tune tab says, in plain words (no Qt): training messages and the before/after verdict."""
+"""What the Fine-tune tab says, in plain words (no Qt): what the folder holds, the time estimate,
+training messages and the before/after verdict."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from colorizer_gui.finetune.choices import FEW_PHOTOS, MIN_PHOTOS
+from engine.durations import format_duration
+
+if TYPE_CHECKING:
+    from engine.photo_folder import FolderScan
 
 # The training loop's messages (engine.train.StepReport.kind) in words for people: the loop
 # itself reports raw metrics like `loss 2.18 psnr 26.2`, for logs.
@@ -9,6 +18,35 @@ _PLAIN_MESSAGES = {
     "extended": "The starting model gained the colour-hint layers; they are trained from scratch.",
     "checkpoint": "Progress saved.",
 }
+
+
+def describe_scan(scan: FolderScan, val_percent: int) -> tuple[str, str]:
+    """(rich text, tooltip) for a scanned folder: how many photos are usable, why the others are
+    skipped, how many are held out, and whether that is enough to learn from."""
+    n, skipped = len(scan.usable), len(scan.skipped)
+    lines = [f"<b>{n:,} usable colour photo{'s' if n != 1 else ''}</b>"
+             + (f", {skipped:,} skipped:" if skipped else ", none skipped.")]
+    for reason, count in sorted(scan.skip_reasons().items(), key=lambda kv: -kv[1]):
+        lines.append(f"&nbsp;&nbsp;• {count:,} {reason}")
+    val = round(n * val_percent / 100)
+    if n >= MIN_PHOTOS:
+        lines.append(f"{val:,} of them will be held out to measure the improvement.")
+    if n < MIN_PHOTOS:
+        lines.append("<span style='color:#c62828'>That is too few to learn from: the folder needs colour "
+                     "photos (greyscale ones teach nothing about colour).</span>")
+    elif n < FEW_PHOTOS:
+        lines.append("<span style='color:#8a6d00'>Few photos: expect a modest change. A few hundred or more "
+                     "work best.</span>")
+    return "<br>".join(lines), "\n".join(f"{p.name}: {r}" for p, r in scan.skipped[:40])
+
+
+def describe_estimate(est: dict) -> tuple[str, str]:
+    """(rich text, tooltip) for a measured estimate (the worker's "estimate" event): the expected
+    duration and what it was measured from; the tooltip breaks the time down."""
+    text = (f"Estimated time: <b>{format_duration(est['total_seconds'])}</b> on {est['device']}, measured from "
+            f"{est['probe_steps']} real training steps ({est['seconds_per_step']:.2f} s per step, "
+            f"{est['images_per_second']:.0f} crops/s).")
+    return text, "\n".join(f"{k}: {format_duration(v)}" for k, v in est["breakdown"].items())
 
 
 def plain_message(text: str, kind: str = "") -> str:
