@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from colorizer_gui.settings import GuiSettings
 from engine import __version__
 from engine.catalog import user_config_dir, user_models_dir
-from engine.photo_io import DEFAULT_MAX_PIXELS
+from engine.options import DEFAULT_MAX_PIXELS
 from engine.resources import resource_path
 
 

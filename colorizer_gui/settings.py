@@ -10,11 +10,9 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from engine.batch import IF_EXISTS
 from engine.catalog import user_config_dir
 from engine.files import atomic_write
-from engine.infer import DEFAULT_RENDER_SIZE, MAX_STRENGTH, MIN_RENDER_SIZE
-from engine.photo_io import FORMATS
+from engine.options import DEFAULT_RENDER_SIZE, FORMATS, IF_EXISTS, MAX_STRENGTH, MIN_RENDER_SIZE
 
 SETTINGS_FILE = "gui-settings.json"
 COMPARE_MODES = ("split", "side_by_side", "after")

@@ -6,12 +6,14 @@ the named one does not exist) catch or test the class, never the wording: messag
 to improve without breaking anyone.
 
 The older names stay importable from where they were defined before (`engine.photo_io.PhotoError`,
-`engine.weights.ModelError`, `engine.batch.UsageError`, `engine.hints.HintError`).
+`engine.weights.ModelError`, `engine.batch.UsageError`, `engine.hints.HintError`,
+`engine.infer.Cancelled`).
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "Cancelled",
     "ColorizerError",
     "DiskFull",
     "HintError",
@@ -67,3 +69,7 @@ class OutputWouldReplaceInput(UsageError):
 
 class HintError(ColorizerError, ValueError):
     """A colour hint (or hint file) that cannot be used."""
+
+
+class Cancelled(Exception):
+    """Raised when the cancel hook asks to stop; nothing has been written."""

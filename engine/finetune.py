@@ -8,6 +8,10 @@ images, so a session survives a crash or a restart of the app and can be resumed
 `run_session()` turns the training reports into plain JSON-able events and obeys commands
 (pause, resume, stop, save, discard) between steps; `engine.finetune_worker` runs it in a
 child process and the tab listens to its output.
+
+Importing this loads no torch, so the tab is built before the model has loaded: the training
+loop (`engine.train`) and the device checks (`engine.devices`) are imported by the functions
+that train, estimate or check a device.
 """
 
 from __future__ import annotations
@@ -26,12 +30,11 @@ from pathlib import Path
 import numpy as np
 
 from engine.catalog import user_data_dir, user_models_dir
-from engine.devices import DeviceError, describe_device, is_out_of_memory, resolve_device
 from engine.durations import format_duration as format_duration  # noqa: F401 - importers use it from here
 from engine.files import atomic_write
 from engine.model_manager import unique_name, validate_name
 from engine.photo_folder import list_images
-from engine.train import TrainSettings, export_model, read_checkpoint, train
+from engine.train_settings import TrainSettings
 from engine.weights import MODEL_SUFFIX, ModelError, check_model_file, read_model_info
 
 SESSION_FILE = "session.json"
@@ -153,6 +156,9 @@ def estimate_duration(settings: TrainSettings, sample: list[Path], n_files: int,
     `n_files` images will be read when training starts and `n_usable` of them are usable;
     the estimate adds reading them, validation and saving to steps x measured step time.
     """
+    from engine.devices import describe_device, resolve_device
+    from engine.train import train
+
     if not sample:
         raise ValueError("no usable photos to measure with")
     probe_steps = max(2, probe_steps)
@@ -273,6 +279,8 @@ class Session:
 
 def create_session(options: FinetuneOptions) -> Session:
     """Validate the choices and make the session folder (nothing is trained yet)."""
+    from engine.devices import resolve_device
+
     name = validate_name(options.name)
     if not Path(options.folder).is_dir():
         raise ValueError(f"photo folder not found: {options.folder}")
@@ -320,6 +328,8 @@ def discard_session(session: Session) -> None:
 
 def describe_failure(exc: BaseException, settings: TrainSettings | None = None) -> dict:
     """An error event: kind, a plain message and advice on what to do next."""
+    from engine.devices import DeviceError, is_out_of_memory
+
     if isinstance(exc, MemoryError) or is_out_of_memory(exc) or "can't allocate memory" in str(exc).lower():
         where = "the graphics card" if settings and settings.device in ("cuda", "mps") else "the computer"
         sizes = ""
@@ -348,6 +358,8 @@ def run_session(session: Session, *, resume: bool, next_command: Callable[[bool]
     stopped, saved, finished, discarded, error. The ones needed to redraw the curves after a
     restart are also appended to the session's log.
     """
+    from engine.train import train
+
     settings = session.train_settings()
     session.status = "running"
     session.save()
@@ -492,6 +504,8 @@ def keep_held_back(session: Session) -> Path:
 def _checkpoint_step(session: Session) -> int:
     if not session.checkpoint.is_file():
         return 0
+    from engine.train import read_checkpoint
+
     return int(read_checkpoint(session.checkpoint)["step"])
 
 
@@ -502,6 +516,8 @@ def _export(session: Session) -> Path:
     better of the two, the base, stays the one in use, and the new model waits in the
     session's held-back folder until the user keeps it anyway (`keep_held_back`).
     """
+    from engine.train import export_model, read_checkpoint
+
     ckpt = read_checkpoint(session.checkpoint)
     history = ckpt.get("history") or []
     comparison = compare_held_out(history)

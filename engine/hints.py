@@ -1,81 +1,31 @@
 """User colour hints: points with a colour, in original pixel coordinates.
 
-Stored as JSON `{"points": [{"x": px, "y": px, "color": "#rrggbb"}]}`, the same files the
-GUI exports and `colorize --hints-dir` reads. Only a hint's hue and saturation matter: its
+The points and their JSON files are `engine.hint_files` (no torch), re-exported here; this
+module is what a hint does to a prediction. Only a hint's hue and saturation matter: its
 lightness always comes from the photo.
 """
 
 from __future__ import annotations
-
-import json
-import re
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from engine.color import rgb_to_lab
-from engine.errors import HintError
-from engine.files import atomic_write
+from engine.errors import HintError as HintError  # noqa: F401 - importers expect it here
+from engine.hint_files import Hint, parse_color
+from engine.hint_files import hints_from_json as hints_from_json  # noqa: F401 - importers expect them here
+from engine.hint_files import hints_to_json as hints_to_json  # noqa: F401
+from engine.hint_files import load_hints as load_hints  # noqa: F401
+from engine.hint_files import save_hints as save_hints  # noqa: F401
 
-_HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 HINT_PATCH = 3  # pixels at render scale, the middle of the 1-5 px patches seen in training
-
-
-@dataclass(frozen=True)
-class Hint:
-    x: float
-    y: float
-    color: str  # "#rrggbb"
-
-    def ab(self) -> tuple[float, float]:
-        return color_ab(self.color)
-
-
-def parse_color(text: str) -> tuple[int, int, int]:
-    m = _HEX.match(text.strip())
-    if not m:
-        raise HintError(f"not a #rrggbb colour: {text!r}")
-    v = int(m.group(1), 16)
-    return (v >> 16) & 255, (v >> 8) & 255, v & 255
 
 
 def color_ab(text: str) -> tuple[float, float]:
     rgb = torch.tensor(parse_color(text), dtype=torch.float32).view(3, 1, 1) / 255
     lab = rgb_to_lab(rgb)
     return float(lab[1, 0, 0]), float(lab[2, 0, 0])
-
-
-def hints_from_json(data: dict) -> list[Hint]:
-    if not isinstance(data, dict) or not isinstance(data.get("points"), list):
-        raise HintError('hint file must look like {"points": [{"x": 10, "y": 20, "color": "#aabbcc"}]}')
-    hints = []
-    for i, p in enumerate(data["points"]):
-        try:
-            x, y, color = float(p["x"]), float(p["y"]), str(p["color"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise HintError(f"hint {i + 1} needs numeric x, y and a color") from exc
-        parse_color(color)
-        hints.append(Hint(x, y, "#" + color.strip().lstrip("#").lower()))
-    return hints
-
-
-def load_hints(path: Path) -> list[Hint]:
-    try:
-        return hints_from_json(json.loads(Path(path).read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HintError(f"cannot read hints from {Path(path).name}: {exc}") from exc
-
-
-def hints_to_json(hints: list[Hint]) -> dict:
-    return {"points": [{"x": round(h.x, 2), "y": round(h.y, 2), "color": h.color} for h in hints]}
-
-
-def save_hints(hints: list[Hint], path: Path) -> None:
-    with atomic_write(path, "w") as f:
-        f.write(json.dumps(hints_to_json(hints), indent=2) + "\n")
 
 
 def rasterize(hints: list[Hint] | None, photo_size: tuple[int, int], render_size: tuple[int, int]

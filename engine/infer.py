@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from engine.catalog import resolve_model
 from engine.color import DisplayConverter, clamp_to_gamut
 from engine.devices import describe_device, is_out_of_memory, resolve_device
+from engine.errors import Cancelled  # defined there (no torch); importers also find it here
 from engine.hints import Hint, rasterize, spread_hints
 from engine.model import ColorUNet, make_input
 from engine.options import DEFAULT_RENDER_SIZE, MAX_STRENGTH, MIN_RENDER_SIZE
@@ -40,10 +41,6 @@ CancelFn = Callable[[], bool]
 
 _CHUNK_PIXELS = 1 << 17     # pixels converted at once: their float temporaries (~8 MB) stay in cache
 _PROGRESS_PIXELS = 1 << 21  # report progress (and so let a GUI repaint) about this often
-
-
-class Cancelled(Exception):
-    """Raised when the cancel hook asks to stop; nothing has been written."""
 
 
 @dataclass

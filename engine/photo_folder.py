@@ -1,4 +1,8 @@
-"""Finding usable colour photos in a folder, for training and fine-tuning."""
+"""Finding usable colour photos in a folder, for training and fine-tuning.
+
+Importing this loads no torch (the Fine-tune tab lists a folder before the model has loaded);
+`engine.color` is imported when a photo's colours are first looked at.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from engine.color import rgb_to_lab_np
 from engine.options import TRAINING_SUFFIXES
 
 # Monochrome photos (grey, sepia or otherwise toned) teach the model that brown is always
@@ -83,6 +86,8 @@ def load_small_rgb(path: Path, short_side: int) -> np.ndarray:
 
 def is_monochrome(rgb: np.ndarray) -> bool:
     """True for grey and toned (sepia, cyanotype, cream) photos: one tint per lightness level."""
+    from engine.color import rgb_to_lab_np
+
     lab = rgb_to_lab_np(rgb[::2, ::2].astype(np.float32) / 255.0).reshape(-1, 3)
     levels = np.clip((lab[:, 0] / 5).astype(int), 0, 20)
     counts = np.bincount(levels, minlength=21)

@@ -3,6 +3,9 @@
 Every failure becomes a `PhotoError` whose message is one plain sentence a user can act on.
 Outputs are written to a hidden temporary file beside the destination and renamed into
 place, so a crash, a cancel or a full disk never leaves a half-written photo.
+
+Importing this loads no torch (the app lists, checks and writes photos before the model has
+loaded): `engine.color`, which computes the lightness, is imported when a photo is first read.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, PngImagePlugin, UnidentifiedImageError
 
-from engine.color import lightness_from_grey, lightness_from_rgb
 from engine.errors import DiskFull, PhotoError, UnreadablePhoto
 from engine.files import atomic_write
 from engine.files import is_partial_name as is_partial_name  # noqa: F401 - importers expect it here
@@ -356,6 +358,8 @@ def _photo_from_deep_rgb(deep: tuple[np.ndarray, np.ndarray | None, bool], orien
     was_colour = _is_colour(rgb)
     if was_colour:
         notes.append("the photo already has colour (or a sepia tone); it was re-colorized from its lightness")
+    from engine.color import lightness_from_rgb  # torch: only once a photo is read, not to list or write one
+
     L = lightness_from_rgb(rgb, levels=65536)
     clock.lap("colour conversion")
     return Photo(lightness=np.ascontiguousarray(L, dtype=np.float32), alpha=alpha, bit_depth=16, exif=exif,
@@ -410,6 +414,8 @@ def _photo_from_image(im: Image.Image, exif: bytes | None, path: Path, source_fo
 
     clock = clock or Stopwatch(None)
     clock.lap("decode")
+    from engine.color import lightness_from_grey, lightness_from_rgb  # torch: only once a photo is read
+
     bit_depth, was_colour = 8, False
     if mode == "L":
         L = lightness_from_grey(np.asarray(im))

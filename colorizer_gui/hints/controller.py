@@ -7,6 +7,9 @@
 
 Files: hints export to and import from the CLI's `--hints-dir` format (<photo stem>.json), and a
 project file keeps every photo of the queue with its hints and strength.
+
+Importing this loads no torch (the window is built before the model loads): the colours a
+hint is shown in are computed with `engine.hint_suggestions`, imported where they are needed.
 """
 
 from __future__ import annotations
@@ -24,11 +27,10 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox
 
 from colorizer_gui.folders import in_start_folder, remember_folder, start_folder
 from colorizer_gui.hints.preview_worker import HintPreviewWorker, HintRequest, HintResult
-from colorizer_gui.hints.qt_color_dialog import HintColorDialog
 from colorizer_gui.hints.qt_overlay import HintOverlay
 from colorizer_gui.hints.state import HintStore, hints_file_name, load_project, save_project
-from engine.hint_suggestions import reference_palette, with_lightness
-from engine.hints import Hint, HintError, load_hints, save_hints
+from engine.errors import HintError
+from engine.hint_files import Hint, load_hints, save_hints
 
 DEFAULT_HINT_COLOR = "#b5651d"
 # Below this photo lightness (0-100) the chooser shows its colours this bright: in a dark spot
@@ -190,6 +192,8 @@ class HintController(QObject):
 
     def _suggest(self, item, x: float, y: float) -> tuple[str, float, list[str]]:
         """(pre-filled colour, photo lightness there, suggestions) for photo pixel (x, y)."""
+        from engine.hint_suggestions import with_lightness
+
         c = self.tab.controller
         if c.model_ready:
             prediction = self.worker.latest(item.id)
@@ -240,6 +244,8 @@ class HintController(QObject):
             return
         hint = item.hints[index]
         if color is None:
+            from engine.hint_suggestions import with_lightness
+
             _, L, suggestions = self._suggest(item, hint.x, hint.y)
             self._choosing = (item, index, hint.x, hint.y, list(item.hints))
             color = None
@@ -285,6 +291,8 @@ class HintController(QObject):
 
     def _choose_color_dialog(self, initial: str, lightness: float, suggestions: list[str], recent: list[str],
                              reference: list[str]) -> str | None:
+        from colorizer_gui.hints.qt_color_dialog import HintColorDialog  # computes its colours with torch
+
         dialog = HintColorDialog(initial, lightness, suggestions, recent, reference, self.tab, dark=self._dark_spot)
         dialog.color_changed.connect(self.preview_choice)
         if self._choosing is not None:   # beside the clicked point, never over it
@@ -457,6 +465,8 @@ class HintController(QObject):
             self.tab.log_panel.add("info", f"Opened {n} photo(s) from {path}")
 
     def use_reference(self, path: Path) -> list[str]:
+        from engine.hint_suggestions import reference_palette
+
         with Image.open(path) as im:
             im.thumbnail((512, 512))
             rgb = np.asarray(im.convert("RGB"))

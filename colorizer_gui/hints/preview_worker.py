@@ -15,6 +15,8 @@ OpenMP threads that wait for cores the other team holds slow both down. A previe
 network pass at render size, so one thread still answers a hint edit while the batch or
 the training keeps its cores. The limit is set on the preview thread only, for the length
 of one computation (`engine.devices.thread_limit`), so the engine thread's count is untouched.
+
+Importing this loads no torch: the worker thread imports it with its first request.
 """
 
 from __future__ import annotations
@@ -26,16 +28,18 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from colorizer_gui.workers import create_worker
-from engine.devices import thread_limit
-from engine.hint_suggestions import HintSession, Prediction
-from engine.hints import Hint
-from engine.infer import Colorizer
+from engine.hint_files import Hint
 from engine.photo_io import PhotoError, read_photo
+
+if TYPE_CHECKING:
+    from engine.hint_suggestions import HintSession, Prediction
+    from engine.infer import Colorizer
 
 SESSIONS_KEPT = 4
 BUSY_THREADS = 1   # torch threads for a preview while a batch or training is computing
@@ -180,6 +184,8 @@ class HintPreviewWorker(QObject):
                 _, req = self._pending.popitem(last=False)
                 self._busy = True
             try:
+                from engine.devices import thread_limit  # torch: on this thread, with the first request
+
                 with thread_limit(self.threads_for_preview()) as threads:
                     self.last_threads = threads
                     result = self._compute(req)
@@ -206,6 +212,8 @@ class HintPreviewWorker(QObject):
                 photo = read_photo(req.path, max_pixels=req.max_pixels)
             except PhotoError as exc:
                 return HintResult(req, None, str(exc))
+            from engine.hint_suggestions import HintSession
+
             session = HintSession(colorizer, photo, req.render_size)
             del photo
             with self._cond:

@@ -2,6 +2,9 @@
 
 The lightness always comes from the photo, so every swatch here is drawn at the lightness
 under the hint, and the sliders only set hue and saturation (LCh hue angle and chroma).
+
+It computes those colours with torch (`engine.hint_suggestions`), so the controller imports it
+when a colour is first chosen, not while the window is built.
 """
 
 from __future__ import annotations

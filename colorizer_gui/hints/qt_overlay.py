@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen
 
 from colorizer_gui.workspace.qt_compare_view import DIVIDER_GRAB, CompareMode, CompareView, ViewOverlay
-from engine.hints import Hint
+from engine.hint_files import Hint
 
 MARKER_RADIUS = 6.0
 GRAB_RADIUS = 11.0

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from engine.files import atomic_write
-from engine.hints import Hint, hints_from_json, hints_to_json
+from engine.hint_files import Hint, hints_from_json, hints_to_json
 
 MAX_UNDO = 200
 MAX_RECENT = 8

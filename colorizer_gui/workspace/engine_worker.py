@@ -9,6 +9,9 @@ temporary name and renamed into place by `engine.photo_io.write_photo`.
 
 Nothing here touches a widget. Outcomes are plain objects; `QImage`s made here are safe to
 create off the UI thread.
+
+Importing this loads no torch: the first task (loading the model) imports it on the engine
+thread, so the window is shown and painted while torch and the model load.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import time
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -26,11 +30,13 @@ from PySide6.QtGui import QImage
 
 from colorizer_gui.workers import create_worker
 from engine.batch import BatchSettings, Job, JobResult, colorize_job
-from engine.devices import DeviceError, describe_device
-from engine.hints import Hint
-from engine.infer import Cancelled, Chroma, Colorizer
+from engine.errors import Cancelled
+from engine.hint_files import Hint
 from engine.photo_io import Photo, PhotoError, read_photo, write_photo
 from engine.weights import ModelError, ModelInfo
+
+if TYPE_CHECKING:
+    from engine.infer import Chroma, Colorizer
 
 PREVIEW_LONG_SIDE = 1600   # the viewer's "after" image; the full photo is never put on screen
 FAST_LONG_SIDE = 640       # rendered while the strength slider is being dragged
@@ -216,6 +222,9 @@ class EngineWorker(QObject):
     # --- tasks ---------------------------------------------------------------------------------
 
     def _load(self, task: LoadModelTask) -> ModelLoaded:
+        from engine.devices import DeviceError, describe_device  # torch: here, on the engine thread
+        from engine.infer import Colorizer
+
         try:
             colorizer = Colorizer(task.model or None, device=task.device)
         except (ModelError, DeviceError) as exc:

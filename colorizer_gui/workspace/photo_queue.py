@@ -12,12 +12,15 @@ import itertools
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QImage
 
-from engine.hints import Hint
-from engine.infer import Chroma
+from engine.hint_files import Hint
+
+if TYPE_CHECKING:  # engine.infer loads torch, which the engine thread imports, not the window
+    from engine.infer import Chroma
 
 _ids = itertools.count(1)
 ID_MIME = "application/x-colorizer-photo-ids"

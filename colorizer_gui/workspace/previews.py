@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -25,8 +26,10 @@ from PySide6.QtGui import QImage
 
 from colorizer_gui.workers import LatestOnly, create_worker
 from colorizer_gui.workspace.engine_worker import PREVIEW_LONG_SIDE, PreviewSource, preview_source, qimage_from_rgb
-from engine.infer import Chroma
 from engine.photo_io import PhotoError, read_photo
+
+if TYPE_CHECKING:  # engine.infer loads torch, which the engine thread imports, not the window
+    from engine.infer import Chroma
 
 THUMB_SIZE = 128
 _SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I;16N", "I")

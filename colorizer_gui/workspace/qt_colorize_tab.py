@@ -45,7 +45,7 @@ from colorizer_gui.workspace.qt_queue_view import QueueView
 from colorizer_gui.workspace.qt_settings_panel import SettingsPanel, effective_model
 from engine.catalog import list_models, user_data_dir
 from engine.files import atomic_write
-from engine.photo_io import FORMATS, READABLE_SUFFIXES
+from engine.options import FORMATS, READABLE_SUFFIXES
 from engine.resources import resource_path
 
 PHOTO_FILTER = ("Photos (" + " ".join(f"*{s}" for s in sorted(READABLE_SUFFIXES)) + ");;All files (*)")
@@ -742,6 +742,8 @@ class ColorizeTab(QWidget):
 
     @Slot()
     def _on_controller_model_state_changed(self) -> None:
+        if self.controller.model_ready:
+            self.settings_panel.list_devices()   # once: asking needs torch, loaded with the model
         self._update_actions()
         item = self.current_item()
         if item is not None:

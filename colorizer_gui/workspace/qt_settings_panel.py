@@ -26,10 +26,7 @@ from PySide6.QtWidgets import (
 from colorizer_gui.folders import remember_folder, start_folder
 from colorizer_gui.settings import GuiSettings
 from engine.catalog import DEFAULT_MODEL, ModelEntry
-from engine.devices import available_devices
-from engine.infer import MAX_STRENGTH
-from engine.options import DEFAULT_RENDER_SIZE
-from engine.photo_io import FORMATS
+from engine.options import DEFAULT_RENDER_SIZE, FORMATS, MAX_STRENGTH
 
 # colorizer-base 1.0 colours best at 256 px (its model card: larger sizes show objects bigger
 # than it learned them, and score lower); larger sizes trade that for finer colour edges.
@@ -121,6 +118,7 @@ class SettingsPanel(QScrollArea):
         self._entries: list[ModelEntry] = []
         self._seen = self.undoable_values()   # what the last undo step started from
         self._restoring = False
+        self._devices_found: list[str] | None = None   # None: not asked yet (see list_devices)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -368,11 +366,28 @@ class SettingsPanel(QScrollArea):
         parent_layout.addLayout(form)
         return form
 
+    def list_devices(self) -> None:
+        """Offer the devices this computer has. Asking needs torch, so the tab calls this once the
+        model has loaded (the engine thread has imported torch by then): building the panel, and
+        showing the window, never wait for torch."""
+        if self._devices_found is None:
+            from engine.devices import available_devices
+
+            self._devices_found = available_devices()
+            self._populate_devices()
+
     def _populate_devices(self) -> None:
+        """Automatic and the devices found; until they are asked for, the one chosen (if not Automatic)."""
+        blocker = QSignalBlocker(self.device_combo)
         self.device_combo.clear()
         self.device_combo.addItem(DEVICE_LABELS["auto"], "auto")
-        for name in available_devices():
+        found = self._devices_found
+        if found is None:
+            found = [self._settings.device] if self._settings.device not in ("", "auto") else []
+        for name in found:
             self.device_combo.addItem(DEVICE_LABELS.get(name, name), name)
+        self.device_combo.setCurrentIndex(max(0, self.device_combo.findData(self._settings.device)))
+        del blocker
 
     def _populate_detail(self) -> None:
         self.detail_combo.clear()
