@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 from colorizer_gui.finetune.choices import parse_learning_rate
 from colorizer_gui.widgets import icons
 from engine.catalog import DEFAULT_MODEL, list_models
-from engine.devices import DEVICE_CHOICES, available_devices, describe_device, resolve_device
 from engine.finetune import (
     CROP_CHOICES,
     DEFAULT_PRESET,
@@ -42,6 +41,7 @@ from engine.finetune import (
     PRESETS,
     FinetuneOptions,
 )
+from engine.options import DEVICE_CHOICES
 
 # The base list's own role that marks a model file chosen with "…" (not in the model folders):
 # those stay in the list when it is re-read.
@@ -189,16 +189,9 @@ class FinetuneForm(QScrollArea):
         drow = QHBoxLayout()
         drow.addWidget(QLabel("Device:"))
         self.device_combo = QComboBox()
-        found = available_devices()
         for name in DEVICE_CHOICES:
-            label = DEVICE_LABELS[name]
-            if name == "auto":
-                label = f"Auto ({describe_device(resolve_device('auto')).split(' (')[0]})"
-            self.device_combo.addItem(label, name)
-            if name != "auto" and name not in found:
-                item = self.device_combo.model().item(self.device_combo.count() - 1)
-                item.setEnabled(False)
-                item.setToolTip(f"No {DEVICE_LABELS[name]} on this computer")
+            self.device_combo.addItem(DEVICE_LABELS[name], name)
+        self._devices_listed = False   # which of them this computer has: see list_devices
         drow.addWidget(self.device_combo, 1)
         el.addLayout(drow)
         self.device_note = QLabel(SHARING_NOTE)
@@ -286,6 +279,28 @@ class FinetuneForm(QScrollArea):
         self.steps_spin.setSpecialValueText(f"{p.steps:,} (preset)")
         self.batch_spin.setSpecialValueText(f"{p.batch_size} (preset)")
         self.crop_combo.setItemText(0, f"As the preset ({', '.join(str(c) for c in p.crop_sizes)} px)")
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        self.list_devices()
+        super().showEvent(event)
+
+    def list_devices(self) -> None:
+        """Name the device Auto picks and disable those this computer lacks. Asking needs torch, so
+        it waits until the form is first shown (the engine thread has loaded torch by then, as a
+        rule): building the window never imports it."""
+        if self._devices_listed:
+            return
+        self._devices_listed = True
+        from engine.devices import available_devices, describe_device, resolve_device
+
+        found = available_devices()
+        for row in range(self.device_combo.count()):
+            name, item = self.device_combo.itemData(row), self.device_combo.model().item(row)
+            if name == "auto":
+                item.setText(f"Auto ({describe_device(resolve_device('auto')).split(' (')[0]})")
+            elif name not in found:
+                item.setEnabled(False)
+                item.setToolTip(f"No {DEVICE_LABELS[name]} on this computer")
 
     def show_advanced(self, shown: bool) -> None:
         self.advanced.setVisible(shown)
