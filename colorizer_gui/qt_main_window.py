@@ -29,6 +29,7 @@ from colorizer_gui.qt_dialogs import (
 )
 from colorizer_gui.settings import GuiSettings, load_settings, save_settings
 from colorizer_gui.widgets import icons
+from colorizer_gui.workers import Debounced
 from colorizer_gui.workspace.photo_queue import PhotoItem, PhotoStatus
 from colorizer_gui.workspace.qt_colorize_tab import ColorizeTab
 from engine import model_manager
@@ -129,12 +130,9 @@ class MainWindow(QMainWindow):
         c = self.colorize_tab.controller
         c.model_state_changed.connect(self._on_controller_model_state_changed)
         c.batch_state_changed.connect(self._on_controller_batch_state_changed)
-        self._save_timer = QTimer(self)
-        self._save_timer.setSingleShot(True)
-        self._save_timer.setInterval(800)
-        self._save_timer.timeout.connect(self.save_settings)
-        self.colorize_tab.settings_panel.setting_changed.connect(lambda _: self._save_timer.start())
-        self.colorize_tab.viewer.mode_changed.connect(lambda _: self._save_timer.start())
+        self._save_soon = Debounced(self.save_settings, 800, self)   # one write per burst of changes
+        self.colorize_tab.settings_panel.setting_changed.connect(self._save_soon.trigger)
+        self.colorize_tab.viewer.mode_changed.connect(self._save_soon.trigger)
 
         app = QApplication.instance()
         if app is not None:  # a quit that bypasses closeEvent (session logout, app.quit()) still stops cleanly
@@ -332,7 +330,7 @@ class MainWindow(QMainWindow):
         if self.model_problem_box is not None:
             self.model_problem_box.close()
         self.refresh_models()   # loads it, unless a batch is running (then it is used for the next one)
-        self._save_timer.start()
+        self._save_soon.trigger()
         return dest
 
     def show_preferences(self) -> None:

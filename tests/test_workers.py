@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from colorizer_gui.workers import GeneratorWorker, LatestOnly, create_worker
+from PySide6.QtCore import QObject
+
+from colorizer_gui.workers import Debounced, GeneratorWorker, LatestOnly, create_worker
 
 
 def count_to(n: int, pause: float = 0.01):
@@ -124,3 +126,30 @@ def test_latest_only_errors_arrive_with_their_ticket(qtbot):
 
     ticket = latest.submit(fails)
     qtbot.waitUntil(lambda: errors == [(ticket, "out of memory", True)], timeout=10_000)
+
+
+def test_debounced_calls_once_after_the_burst_and_not_after_its_owner_is_gone(qtbot):
+    calls = []
+    owner = QObject()
+    debounced = Debounced(lambda: calls.append(time.monotonic()), 60, owner)
+    for _ in range(5):                              # a burst: each trigger restarts the wait
+        last = time.monotonic()
+        debounced.trigger("a signal's argument")
+        qtbot.wait(20)
+    assert calls == [] and debounced.pending
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=5_000)
+    qtbot.wait(150)
+    assert len(calls) == 1 and calls[0] - last >= 0.06 * 0.9 and not debounced.pending
+
+    debounced.trigger()
+    debounced.flush()                               # before closing: now, once
+    assert len(calls) == 2 and not debounced.pending
+    debounced.flush()
+    assert len(calls) == 2
+
+    debounced.trigger(delay_ms=10_000)
+    debounced.cancel()
+    debounced.trigger()
+    owner.deleteLater()                             # the view closes with a call pending
+    qtbot.wait(200)
+    assert len(calls) == 2

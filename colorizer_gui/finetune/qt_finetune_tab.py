@@ -14,7 +14,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -33,7 +33,7 @@ from colorizer_gui.finetune.run_controller import RunController
 from colorizer_gui.finetune.words import describe_estimate, describe_scan
 from colorizer_gui.folders import remember_folder, start_folder
 from colorizer_gui.widgets.qt_message_bar import MessageBar
-from colorizer_gui.workers import create_worker
+from colorizer_gui.workers import Debounced, create_worker
 from engine.finetune import FinetuneOptions, Session, find_resumable
 from engine.photo_folder import FolderScan, scan_folder
 from engine.weights import MODEL_SUFFIX, ModelError, read_model_info
@@ -77,9 +77,7 @@ class FineTuneTab(QWidget):
         self._estimates: dict[str, dict] = {}
         self._estimate_key: str | None = None
         self._estimator = WorkerProcess(self)
-        self._estimate_timer = QTimer(self)
-        self._estimate_timer.setSingleShot(True)
-        self._estimate_timer.setInterval(ESTIMATE_DELAY_MS)
+        self._estimate_soon = Debounced(self.request_estimate, ESTIMATE_DELAY_MS, self)
         self._manager_dialog: ModelManagerDialog | None = None
         self._build()
         # The run (its process, its events, the model it saves) is the controller's; the tab
@@ -146,7 +144,6 @@ class FineTuneTab(QWidget):
         run.model_saved.connect(self._on_model_saved)
         self._estimator.event.connect(self._on_estimator_event)
         self._estimator.ended.connect(self._on_estimator_ended)
-        self._estimate_timer.timeout.connect(self.request_estimate)
 
     # --- public API (the window, tests) --------------------------------------------------------------
 
@@ -374,7 +371,7 @@ class FineTuneTab(QWidget):
         self._update_controls()
         # Estimates are for a new run; a run shown for resuming is measured only on request.
         if self._scan is not None and self.run.form_follows_folder:
-            self._estimate_timer.start()
+            self._estimate_soon.trigger()
 
     def _on_folder_scanned(self, outcome: tuple[int, FolderScan | None, str]) -> None:
         request, scan, error = outcome
@@ -390,7 +387,7 @@ class FineTuneTab(QWidget):
         self._show_scan()
         self._update_controls()
         if self.run.form_follows_folder:
-            self._estimate_timer.start(50)
+            self._estimate_soon.trigger(delay_ms=50)
 
     def _show_scan(self) -> None:
         if self._scan is None:

@@ -5,6 +5,8 @@
   exception `errored`; `quit()` takes effect at the next yield and ends with `aborted`.
 - `LatestOnly` runs one such task at a time for one view; a newer request replaces the one
   waiting, and results of requests that were replaced or discarded are marked stale.
+- `Debounced(fn, delay_ms)` calls `fn` once the requests stop for `delay_ms` (saving settings,
+  the full-size render after a slider drag, the fine-tune time estimate).
 
 The shape is superqt's (`superqt.utils.create_worker`, `GeneratorWorker`). It is our own small
 copy because the app is PySide6-only: superqt goes through qtpy, which picks a Qt binding at import
@@ -13,7 +15,8 @@ each view here needs its own one-thread pool, where superqt starts every worker 
 (as many threads as cores: two on the laptops this runs on, where a long-lived loop would take one).
 """
 
+from colorizer_gui.workers._debounce import Debounced
 from colorizer_gui.workers._generator_worker import GeneratorWorker, create_worker, wait_for
 from colorizer_gui.workers._latest import LatestOnly
 
-__all__ = ["GeneratorWorker", "LatestOnly", "create_worker", "wait_for"]
+__all__ = ["Debounced", "GeneratorWorker", "LatestOnly", "create_worker", "wait_for"]
