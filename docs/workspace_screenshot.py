@@ -69,7 +69,8 @@ def main() -> int:
         wait(app, lambda: shown.chroma is not None and tab.viewer.has_after())
         if args.strength is not None:   # as a user would: the slider, for the selected photo only
             tab.settings_panel.strength_slider.setValue(args.strength)
-            wait(app, lambda: tab._after_state is not None and tab._after_state[0] == round(args.strength / 100, 4))
+            wanted = round(args.strength / 100, 4)
+            wait(app, lambda: tab.display.after_state is not None and tab.display.after_state[0] == wanted)
         save_screenshot(app, window, args.out)
         window.ask_unsaved_changes = lambda items: "discard"   # the script's change, not the user's
         window.close()

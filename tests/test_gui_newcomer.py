@@ -167,13 +167,13 @@ def test_detail_rerenders_a_done_photo_and_save_keeps_it(qtbot, make_window, mak
     c.start()
     wait_batch_end(qtbot, c)
     tab.select_item(item)
-    qtbot.waitUntil(lambda: tab.viewer.has_after() and tab._after_state is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: tab.viewer.has_after() and tab.display.after_state is not None, timeout=10_000)
     before = item.chroma
     assert item.saved_key.render_size == DEFAULT_RENDER_SIZE and not item.has_unsaved_changes
     panel.detail_combo.setCurrentIndex(panel.detail_combo.findData(384))
     panel.detail_combo.activated.emit(panel.detail_combo.currentIndex())
     qtbot.waitUntil(lambda: item.chroma is not before and item.chroma_key.render_size == 384, timeout=30_000)
-    qtbot.waitUntil(lambda: tab._after_state == (1.0, id(item.chroma), False), timeout=10_000)  # re-rendered
+    qtbot.waitUntil(lambda: tab.display.after_state == (1.0, id(item.chroma), False), timeout=10_000)  # re-rendered
     assert item.has_unsaved_changes and "Save" in tab.viewer._message
     assert "detail" in describe_unsaved([item])[1]
     with qtbot.waitSignal(c.save_finished, timeout=20_000):

@@ -330,7 +330,7 @@ def test_strength_slider_updates_preview_and_save_rewrites(qtbot, make_window, m
     c.start()
     wait_batch_end(qtbot, c)
     tab.select_item(item)
-    qtbot.waitUntil(lambda: tab.viewer.has_after() and tab._after_state is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: tab.viewer.has_after() and tab.display.after_state is not None, timeout=10_000)
     strong = colourfulness(item.output)
 
     def saturation(image: QImage) -> float:
@@ -340,10 +340,10 @@ def test_strength_slider_updates_preview_and_save_rewrites(qtbot, make_window, m
         return float(np.abs(rgb[..., 0] - rgb[..., 2]).mean())
 
     shown = tab.viewer._after.toImage()
-    with qtbot.waitSignal(tab.renderer.rendered, timeout=10_000,
+    with qtbot.waitSignal(tab.display.renderer.rendered, timeout=10_000,
                           check_params_cb=lambda i, img, s, fast: i == item.id and s == pytest.approx(0.3)):
         tab.settings_panel.strength_slider.setValue(30)
-    qtbot.waitUntil(lambda: tab._after_state is not None and tab._after_state[0] == pytest.approx(0.3),
+    qtbot.waitUntil(lambda: tab.display.after_state is not None and tab.display.after_state[0] == pytest.approx(0.3),
                     timeout=10_000)
     assert saturation(tab.viewer._after.toImage()) < 0.6 * saturation(shown)
     assert item.has_unsaved_changes and "unsaved" in item.status_text().lower()

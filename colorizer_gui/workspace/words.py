@@ -1,0 +1,27 @@
+"""What the Colorize tab says about the batch, in words (no Qt, so it is tested directly)."""
+
+from __future__ import annotations
+
+from colorizer_gui.workspace.batch_controller import Overall, format_duration
+from colorizer_gui.workspace.photo_queue import PhotoStatus
+
+_COUNTED = ((PhotoStatus.DONE, "done"), (PhotoStatus.QUEUED, "waiting"), (PhotoStatus.FAILED, "failed"),
+            (PhotoStatus.CANCELLED, "cancelled"), (PhotoStatus.SKIPPED, "skipped"))
+
+
+def describe_overall(o: Overall, *, photos: int, counts: dict[PhotoStatus, int], running: bool, paused: bool,
+                     model_ready: bool) -> str:
+    """The line under the queue: the batch's progress and time left while it runs, else the counts."""
+    if running and o.total:
+        current = min(o.total, o.finished + 1)
+        text = f"Paused · {o.finished} of {o.total} finished" if paused else f"Colorizing {current} of {o.total}"
+        if not paused and o.eta_seconds is not None:
+            text += f" · about {format_duration(o.eta_seconds)} left"
+        if not model_ready:
+            text += " · waiting for the model"
+        return text
+    if not photos:
+        return ""
+    parts = [f"{photos} photo{'s' if photos != 1 else ''}"]
+    parts += [f"{counts[status]} {word}" for status, word in _COUNTED if counts.get(status)]
+    return " · ".join(parts)
