@@ -115,19 +115,19 @@ def test_window_settings_are_undone_in_turn_with_the_photos_edits(qtbot, make_wi
     tab.queue_view.clearSelection()
     tab.queue_view.setCurrentIndex(tab.queue.index(-1, 0))
     for text in ("_c", "_cx", "_cx2"):
-        panel.suffix_edit.setText(text)
-        panel.suffix_edit.textEdited.emit(text)
+        panel.saving.suffix_edit.setText(text)
+        panel.saving.suffix_edit.textEdited.emit(text)
     assert s.suffix == "_cx2" and hints.act_undo.text() == "Undo name ending change"
     hints.act_undo.trigger()
-    assert s.suffix == "_color" and panel.suffix_edit.text() == "_color"
-    assert "scan_color" in panel.example.text()
+    assert s.suffix == "_color" and panel.saving.suffix_edit.text() == "_color"
+    assert "scan_color" in panel.saving.example.text()
 
     # Choosing a folder to save in is one step: undo puts the results back beside the originals.
     panel.set_output_folder(str(tmp_path / "out"))
     assert (s.output_mode, hints.act_undo.text()) == ("folder", "Undo save location change")
     hints.act_undo.trigger()
     assert (s.output_mode, s.output_dir) == ("beside", "")
-    assert panel.where_combo.currentData() == "beside" and not panel.folder_row.isVisibleTo(panel)
+    assert panel.saving.where_combo.currentData() == "beside" and not panel.saving.folder_row.isVisibleTo(panel)
 
 
 def test_no_two_actions_share_a_shortcut(qtbot, make_window):

@@ -379,12 +379,12 @@ def test_settings_survive_restart(qtbot, make_window, tmp_path):
     tab = window.colorize_tab
     panel = tab.settings_panel
     panel.set_output_folder(str(tmp_path / "colour"))
-    panel.format_combo.setCurrentIndex(panel.format_combo.findData("png"))
-    panel.format_combo.activated.emit(panel.format_combo.currentIndex())
-    panel.suffix_edit.setText("_tinted")
-    panel.suffix_edit.textEdited.emit("_tinted")
-    panel.exists_combo.setCurrentIndex(panel.exists_combo.findData("skip"))
-    panel.exists_combo.activated.emit(panel.exists_combo.currentIndex())
+    panel.saving.format_combo.setCurrentIndex(panel.saving.format_combo.findData("png"))
+    panel.saving.format_combo.activated.emit(panel.saving.format_combo.currentIndex())
+    panel.saving.suffix_edit.setText("_tinted")
+    panel.saving.suffix_edit.textEdited.emit("_tinted")
+    panel.saving.exists_combo.setCurrentIndex(panel.saving.exists_combo.findData("skip"))
+    panel.saving.exists_combo.activated.emit(panel.saving.exists_combo.currentIndex())
     panel.detail_combo.setCurrentIndex(panel.detail_combo.findData(512))
     panel.detail_combo.activated.emit(panel.detail_combo.currentIndex())
     panel.default_strength.setValue(135)                  # the strength new photos start with
@@ -400,8 +400,8 @@ def test_settings_survive_restart(qtbot, make_window, tmp_path):
         ("folder", tmp_path / "colour", "png", "_tinted", "skip", 512)
     assert s.strength == pytest.approx(1.35)
     p = again.colorize_tab.settings_panel
-    assert p.suffix_edit.text() == "_tinted" and p.default_strength.value() == 135
-    assert p.format_combo.currentData() == "png" and p.folder_edit.text() == str(tmp_path / "colour")
+    assert p.saving.suffix_edit.text() == "_tinted" and p.default_strength.value() == 135
+    assert p.saving.format_combo.currentData() == "png" and p.saving.folder_edit.text() == str(tmp_path / "colour")
     assert again.colorize_tab.viewer.mode() is CompareMode.SIDE_BY_SIDE
     assert again.height() == 650
 

@@ -5,16 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPushButton,
     QScrollArea,
     QSlider,
     QSpinBox,
@@ -23,20 +18,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from colorizer_gui.folders import remember_folder, start_folder
 from colorizer_gui.settings import GuiSettings
+from colorizer_gui.widgets.qt_form_parts import add_form, hint_label, section_title
+from colorizer_gui.workspace.qt_output_settings import OutputSettings
 from engine.catalog import DEFAULT_MODEL, ModelEntry
-from engine.options import DEFAULT_RENDER_SIZE, FORMATS, MAX_STRENGTH
+from engine.options import DEFAULT_RENDER_SIZE, MAX_STRENGTH
 
 # colorizer-base 1.0 colours best at 256 px (its model card: larger sizes show objects bigger
 # than it learned them, and score lower); larger sizes trade that for finer colour edges.
 RENDER_SIZES = [(192, "Faster"), (256, "Balanced"), (384, "More detail"), (512, "Most detail")]
-FORMAT_LABELS = {"": "Same as the original", "png": "PNG (lossless)", "jpg": "JPEG", "tiff": "TIFF",
-                 "webp": "WebP"}
-IF_EXISTS_LABELS = {"rename": "Keep both", "skip": "Skip the photo", "overwrite": "Replace it"}
-IF_EXISTS_TIPS = {"rename": "Save the new result with a number added (photo_color-1.jpg)",
-                  "skip": "Leave the existing file and do not colorize the photo",
-                  "overwrite": "Replace the existing file (never an original photo)"}
 STRENGTH_NOTE = "For the selected photo only; press Save to update its file."
 DEVICE_LABELS = {"auto": "Automatic (fastest available)", "cuda": "NVIDIA graphics card (CUDA)",
                  "mps": "Apple graphics (Metal)", "cpu": "Processor (CPU)"}
@@ -66,27 +56,6 @@ def effective_model(settings: GuiSettings, entries: list[ModelEntry]) -> str | N
             return str(chosen)
     entry = default_model_entry(entries)
     return str(entry.path) if entry else None
-
-
-def _section(title: str) -> QLabel:
-    label = QLabel(title)
-    font = QFont(label.font())
-    font.setBold(True)
-    font.setPointSizeF(font.pointSizeF() * 1.05)
-    label.setFont(font)
-    label.setContentsMargins(0, 6, 0, 0)
-    return label
-
-
-def _hint(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setForegroundRole(label.foregroundRole())
-    label.setStyleSheet("color: palette(placeholder-text);")
-    font = QFont(label.font())
-    font.setPointSizeF(font.pointSizeF() * 0.92)
-    label.setFont(font)
-    return label
 
 
 class SettingsPanel(QScrollArea):
@@ -131,8 +100,8 @@ class SettingsPanel(QScrollArea):
         self.setWidget(body)
 
         # --- model ---
-        layout.addWidget(_section("Model"))
-        form = self._form(layout)
+        layout.addWidget(section_title("Model"))
+        form = add_form(layout)
         self.model_combo = QComboBox()
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model_combo.setMinimumContentsLength(10)
@@ -152,12 +121,12 @@ class SettingsPanel(QScrollArea):
         self.detail_combo.setToolTip("The size the model looks at. More detail gives finer colour regions "
                                      "but takes longer; the saved photo is always full size.")
         form.addRow("Detail", self.detail_combo)
-        self.model_note = _hint()
+        self.model_note = hint_label()
         layout.addWidget(self.model_note)
 
         # --- colour ---
-        layout.addWidget(_section("Colour"))
-        form = self._form(layout)
+        layout.addWidget(section_title("Colour"))
+        form = add_form(layout)
         self.strength_slider = QSlider(Qt.Orientation.Horizontal)
         self.strength_slider.setRange(0, int(MAX_STRENGTH * 100))
         self.strength_slider.setSingleStep(5)
@@ -178,10 +147,10 @@ class SettingsPanel(QScrollArea):
         row.addWidget(self.strength_reset)
         form.addRow("Strength", row)
         form.addRow(self.strength_slider)   # a full-width row: fine control with the mouse
-        self.strength_note = _hint(STRENGTH_NOTE)
+        self.strength_note = hint_label(STRENGTH_NOTE)
         layout.addWidget(self.strength_note)
         # The strength is the photo's own; new photos start from this default (the CLI's --strength).
-        form = self._form(layout)
+        form = add_form(layout)
         self.default_strength = QSpinBox()
         self.default_strength.setRange(0, int(MAX_STRENGTH * 100))
         self.default_strength.setSingleStep(5)
@@ -192,50 +161,9 @@ class SettingsPanel(QScrollArea):
         form.addRow("New photos start at", self.default_strength)
 
         # --- output ---
-        layout.addWidget(_section("Saving"))
-        form = self._output_form = self._form(layout)
-        self.where_combo = QComboBox()
-        self.where_combo.addItem("Next to each original", "beside")
-        self.where_combo.addItem("In one folder…", "folder")
-        form.addRow("Save to", self.where_combo)
-        self.folder_edit = QLineEdit()
-        self.folder_edit.setReadOnly(True)
-        self.folder_edit.setAcceptDrops(False)
-        self.folder_edit.setPlaceholderText("Choose a folder")
-        self.folder_button = QPushButton("Browse…")
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        row.addWidget(self.folder_edit, 1)
-        row.addWidget(self.folder_button)
-        self.folder_row = QWidget()
-        self.folder_row.setLayout(row)
-        row.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Folder", self.folder_row)
-        self.format_combo = QComboBox()
-        for fmt, label in FORMAT_LABELS.items():
-            if fmt == "" or fmt in FORMATS:
-                self.format_combo.addItem(label, fmt)
-        form.addRow("Format", self.format_combo)
-        self.suffix_edit = QLineEdit()
-        self.suffix_edit.setAcceptDrops(False)
-        self.suffix_edit.setMaxLength(40)
-        self.suffix_edit.setToolTip("Added to the end of each saved photo's name")
-        form.addRow("Name ending", self.suffix_edit)
-        self.exists_combo = QComboBox()
-        for key, label in IF_EXISTS_LABELS.items():
-            self.exists_combo.addItem(label, key)
-            self.exists_combo.setItemData(self.exists_combo.count() - 1, IF_EXISTS_TIPS[key],
-                                          Qt.ItemDataRole.ToolTipRole)
-        self.exists_combo.setToolTip("What to do when a file with the saved photo's name is already there")
-        form.addRow("If it exists", self.exists_combo)
-        self.example = _hint()
-        layout.addWidget(self.example)
-        self.warning = QLabel()
-        self.warning.setWordWrap(True)
-        self.warning.setStyleSheet("color: #c0392b;")
-        self.warning.hide()
-        layout.addWidget(self.warning)
-        layout.addWidget(_hint("Your originals are never changed."))
+        layout.addWidget(section_title("Saving"))
+        self.saving = OutputSettings(settings)
+        layout.addWidget(self.saving)
         layout.addStretch(1)
 
         for combo in self.findChildren(QComboBox):
@@ -253,11 +181,7 @@ class SettingsPanel(QScrollArea):
         self.strength_slider.sliderReleased.connect(self._on_strength_slider_released)
         self.strength_reset.clicked.connect(lambda: self.strength_slider.setValue(100))
         self.default_strength.valueChanged.connect(self._on_default_strength_changed)
-        self.where_combo.activated.connect(self._on_where_combo_activated)
-        self.folder_button.clicked.connect(self._on_folder_button_clicked)
-        self.format_combo.activated.connect(self._on_format_combo_activated)
-        self.suffix_edit.textEdited.connect(self._on_suffix_edit_edited)
-        self.exists_combo.activated.connect(self._on_exists_combo_activated)
+        self.saving.changed.connect(lambda name, merge: self._changed(name, merge=merge))
 
     # --- public -----------------------------------------------------------------------------------
 
@@ -309,6 +233,10 @@ class SettingsPanel(QScrollArea):
         finally:
             self._restoring = False
 
+    def set_output_folder(self, folder: str) -> None:
+        """Save into `folder` (used by tests and by the Preferences dialog)."""
+        self.saving.set_output_folder(folder)
+
     def set_model_note(self, text: str) -> None:
         self.model_note.setText(text)
         self.model_note.setVisible(bool(text))
@@ -340,31 +268,17 @@ class SettingsPanel(QScrollArea):
 
     def load_from_settings(self) -> None:
         s = self._settings
-        for combo, value in ((self.device_combo, s.device), (self.where_combo, s.output_mode),
-                             (self.format_combo, s.format), (self.exists_combo, s.if_exists)):
-            blocker = QSignalBlocker(combo)
-            index = combo.findData(value)
-            combo.setCurrentIndex(max(0, index))
-            del blocker
+        blocker = QSignalBlocker(self.device_combo)
+        self.device_combo.setCurrentIndex(max(0, self.device_combo.findData(s.device)))
+        del blocker
         self._select_detail(s.render_size)
         self.set_strength(s.strength)
         blocker = QSignalBlocker(self.default_strength)
         self.default_strength.setValue(round(s.strength * 100))
         del blocker
-        self.folder_edit.setText(s.output_dir)
-        self.suffix_edit.setText(s.suffix)
-        self._update_output_widgets()
+        self.saving.load()
 
     # --- building helpers -------------------------------------------------------------------------
-
-    def _form(self, parent_layout: QVBoxLayout) -> QFormLayout:
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        form.setHorizontalSpacing(10)
-        form.setVerticalSpacing(8)
-        parent_layout.addLayout(form)
-        return form
 
     def list_devices(self) -> None:
         """Offer the devices this computer has. Asking needs torch, so the tab calls this once the
@@ -405,25 +319,6 @@ class SettingsPanel(QScrollArea):
             index = self.detail_combo.count() - 1
         self.detail_combo.setCurrentIndex(index)
         del blocker
-
-    def _update_output_widgets(self) -> None:
-        s = self._settings
-        self.folder_row.setVisible(s.output_mode == "folder")
-        label = self._output_form.labelForField(self.folder_row)
-        if label is not None:
-            label.setVisible(s.output_mode == "folder")
-        ext = FORMATS[s.format][1] if s.format else ".jpg"
-        where = (f"in {Path(s.output_dir).name or s.output_dir}" if s.output_mode == "folder" and s.output_dir
-                 else "next to it")
-        self.example.setText(f"Example: scan.jpg → {('scan' + s.suffix + ext)} ({where})")
-        problem = ""
-        if s.output_mode == "folder" and not s.output_dir:
-            problem = "Choose the folder to save into."
-        elif s.output_mode == "beside" and not s.suffix and not s.format:
-            problem = ("With no name ending, results next to the originals would have the same names. "
-                       "Add an ending (like _color), choose a folder or a different format.")
-        self.warning.setText(problem)
-        self.warning.setVisible(bool(problem))
 
     def _changed(self, name: str, *, merge: bool = False) -> None:
         """`name` was just set: tell the undo history what it was before (each setting that moved), then everyone."""
@@ -467,61 +362,3 @@ class SettingsPanel(QScrollArea):
     def _on_default_strength_changed(self, value: int) -> None:
         self._settings.strength = value / 100.0
         self._changed("strength", merge=True)   # spin box arrows: one step per run of clicks
-
-    def _on_where_combo_activated(self, index: int) -> None:
-        mode = self.where_combo.itemData(index)
-        if mode == "folder" and not self._settings.output_dir:
-            if not self._choose_folder(announce=False):   # folder and mode change as one undo step
-                blocker = QSignalBlocker(self.where_combo)
-                self.where_combo.setCurrentIndex(self.where_combo.findData(self._settings.output_mode))
-                del blocker
-                return
-        self._settings.output_mode = mode
-        self._update_output_widgets()
-        self._changed("output_mode")
-
-    def _on_folder_button_clicked(self) -> None:
-        if self._choose_folder():
-            self._update_output_widgets()
-
-    def _choose_folder(self, *, announce: bool = True) -> bool:
-        start = self._settings.output_dir if Path(self._settings.output_dir or "/nonexistent").is_dir() \
-            else start_folder()
-        folder = QFileDialog.getExistingDirectory(self, "Save colorized photos in", start)
-        if not folder:
-            return False
-        remember_folder(folder)
-        self._settings.output_dir = folder
-        self.folder_edit.setText(folder)
-        if announce:
-            self._changed("output_dir")
-        return True
-
-    def set_output_folder(self, folder: str) -> None:
-        """Save into `folder` (used by tests and by the Preferences dialog)."""
-        self._settings.output_dir = folder
-        self._settings.output_mode = "folder"
-        self.folder_edit.setText(folder)
-        blocker = QSignalBlocker(self.where_combo)
-        self.where_combo.setCurrentIndex(self.where_combo.findData("folder"))
-        del blocker
-        self._update_output_widgets()
-        self._changed("output_dir")
-
-    def _on_format_combo_activated(self, index: int) -> None:
-        self._settings.format = self.format_combo.itemData(index)
-        self._update_output_widgets()
-        self._changed("format")
-
-    def _on_suffix_edit_edited(self, text: str) -> None:
-        cleaned = "".join(c for c in text if c not in '/\\:*?"<>|')
-        if cleaned != text:
-            self.suffix_edit.setText(cleaned)
-        self._settings.suffix = cleaned
-        self._update_output_widgets()
-        self._changed("suffix", merge=True)
-
-    def _on_exists_combo_activated(self, index: int) -> None:
-        self._settings.if_exists = self.exists_combo.itemData(index)
-        self._changed("if_exists")
-
