@@ -16,7 +16,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen
 
-from colorizer_gui.workspace.qt_compare_view import DIVIDER_GRAB, CompareMode, CompareView, ViewOverlay
+from colorizer_gui.workspace.compare_geometry import DIVIDER_GRAB, CompareMode
+from colorizer_gui.workspace.qt_compare_view import CompareView, ViewOverlay
 from engine.hint_files import Hint
 
 MARKER_RADIUS = 6.0

@@ -5,6 +5,10 @@ whatever the size of the images it is given. It is handed viewing-size previews 
 full bitmap), and draws them stretched over the photo's rectangle, so a 12 MP scan pans and
 zooms as smoothly as a small one, and the before and after images always line up.
 
+Where things are: the arithmetic of fit, zoom, pan, panes and the divider is in
+compare_geometry.py (no Qt); how labels, the divider and the caption look is in
+qt_compare_paint.py. This widget holds the images and turns the mouse and keys into those.
+
 Extending it (colour hints, issue #6): add a `ViewOverlay` with `add_overlay`. Overlays are
 painted over the photo in every pane and see mouse events first, in image coordinates, so a
 hint tool can place points without knowing about zoom, pan or the compare mode.
@@ -15,43 +19,19 @@ divider (Shift: finer), hold B or \\ to see the original, F or 0 fits, +/- zoom.
 
 from __future__ import annotations
 
-from enum import Enum
-
 from PySide6.QtCore import QPointF, QRectF, QSize, QSizeF, Qt, Signal
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QImage,
-    QKeyEvent,
-    QMouseEvent,
-    QPainter,
-    QPainterPath,
-    QPaintEvent,
-    QPen,
-    QPixmap,
-    QWheelEvent,
-)
+from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-MIN_ZOOM = 0.02
-MAX_ZOOM = 16.0
-DIVIDER_GRAB = 10       # pixels either side of the divider that grab it
-PANE_GAP = 6
-FIT_MARGIN = 12
-BACKGROUND = QColor(40, 41, 44)
+from colorizer_gui.workspace.compare_geometry import MODE_ORDER, CompareGeometry, CompareMode, Rect
+from colorizer_gui.workspace.qt_compare_paint import (
+    BACKGROUND,
+    ScaledPixmaps,
+    paint_divider,
+    paint_labels,
+    paint_message,
+)
 
-
-class CompareMode(str, Enum):
-    SPLIT = "split"
-    SIDE_BY_SIDE = "side_by_side"
-    AFTER = "after"
-
-    @property
-    def label(self) -> str:
-        return {"split": "Split", "side_by_side": "Side by side", "after": "After only"}[self.value]
-
-
-_MODE_ORDER = [CompareMode.SPLIT, CompareMode.SIDE_BY_SIDE, CompareMode.AFTER]
 _MODE_KEYS = {Qt.Key.Key_1: CompareMode.SPLIT, Qt.Key.Key_2: CompareMode.SIDE_BY_SIDE, Qt.Key.Key_3: CompareMode.AFTER}
 
 
@@ -75,6 +55,15 @@ class ViewOverlay:
 
     def cursor(self, view: CompareView, image_pos: QPointF) -> Qt.CursorShape | None:
         return None
+
+
+def _rect(r: Rect) -> QRectF:
+    return QRectF(r.left, r.top, r.width, r.height)
+
+
+def _plain(r: QRectF | None) -> Rect | None:
+    """A pane handed in by an overlay, as the geometry's rectangle (a null or missing one: None)."""
+    return Rect(r.left(), r.top(), r.width(), r.height()) if r else None
 
 
 class CompareView(QWidget):
@@ -103,19 +92,14 @@ class CompareView(QWidget):
         self.setAccessibleName("Before and after comparison")
         self._before: QPixmap | None = None
         self._after: QPixmap | None = None
-        self._photo = QSizeF()
-        self._mode = CompareMode.SPLIT
-        self._divider = 0.5
-        self._scale = 1.0
-        self._center = QPointF()
-        self._fit = True
+        self._geometry = CompareGeometry(lambda: (float(self.width()), float(self.height())))
         self._drag: str | None = None       # "divider", "pan" or "overlay"
         self._drag_last = QPointF()
         self._peek_before = False
         self._message = ""
         self._progress: float | None = None
         self._overlays: list[ViewOverlay] = []
-        self._scaled: dict[tuple, QPixmap] = {}
+        self._scaled = ScaledPixmaps()
 
     # --- content -------------------------------------------------------------------------------
 
@@ -123,11 +107,10 @@ class CompareView(QWidget):
         """A new photo of this full-resolution size: clears the images and fits it to the view."""
         if isinstance(size, tuple):
             size = QSizeF(*size)
-        self._photo = QSizeF(size) if size is not None else QSizeF()
+        size = QSizeF(size) if size is not None else QSizeF()
         self._before = self._after = None
         self._scaled.clear()
-        self._fit = True
-        self._apply_fit()
+        self._zoomed(self._geometry.new_photo((size.width(), size.height())))
         self.update()
 
     def set_photo_size(self, size: QSize | QSizeF | tuple[int, int]) -> None:
@@ -135,18 +118,9 @@ class CompareView(QWidget):
         if isinstance(size, tuple):
             size = QSizeF(*size)
         size = QSizeF(size)
-        if size == self._photo:
+        if size == self.photo_size():
             return
-        old = QSizeF(self._photo)
-        self._photo = size
-        if self._fit or old.isEmpty():
-            self._fit = True
-            self._apply_fit()
-        else:
-            factor = size.width() / old.width()
-            self._scale /= factor
-            self._center = QPointF(self._center.x() * factor, self._center.y() * factor)
-            self.zoom_changed.emit(self._scale)
+        self._zoomed(self._geometry.change_photo_size((size.width(), size.height())))
         self._scaled.clear()
         self.update()
 
@@ -159,7 +133,7 @@ class CompareView(QWidget):
     def set_after(self, image: QImage | QPixmap | None) -> None:
         self._after = self._pixmap(image)
         self._adopt_size(self._after)
-        self._scaled = {k: v for k, v in self._scaled.items() if k[0] != "after"}
+        self._scaled.forget("after")
         self.update()
 
     def set_message(self, text: str, progress: float | None = None) -> None:
@@ -175,7 +149,7 @@ class CompareView(QWidget):
         return self._after is not None
 
     def photo_size(self) -> QSizeF:
-        return QSizeF(self._photo)
+        return QSizeF(*self._geometry.photo)
 
     # --- overlays (issue #6: colour hints) -----------------------------------------------------------
 
@@ -191,145 +165,84 @@ class CompareView(QWidget):
     # --- mode, divider, zoom -----------------------------------------------------------------------
 
     def mode(self) -> CompareMode:
-        return self._mode
+        return self._geometry.mode
 
     def set_mode(self, mode: CompareMode | str) -> None:
         mode = CompareMode(mode)
-        if mode is self._mode:
+        if mode is self._geometry.mode:
             return
-        self._mode = mode
-        if self._fit:
-            self._apply_fit()
-        else:
-            self._clamp_center()
+        self._zoomed(self._geometry.set_mode(mode))
         self._scaled.clear()
         self.update()
         self.mode_changed.emit(mode.value)
 
     def cycle_mode(self) -> None:
-        self.set_mode(_MODE_ORDER[(_MODE_ORDER.index(self._mode) + 1) % len(_MODE_ORDER)])
+        self.set_mode(MODE_ORDER[(MODE_ORDER.index(self._geometry.mode) + 1) % len(MODE_ORDER)])
 
     def divider(self) -> float:
-        return self._divider
+        return self._geometry.divider
 
     def set_divider(self, fraction: float) -> None:
         fraction = min(1.0, max(0.0, float(fraction)))
-        if abs(fraction - self._divider) > 1e-9:
-            self._divider = fraction
+        if abs(fraction - self._geometry.divider) > 1e-9:
+            self._geometry.divider = fraction
             self.update()
             self.divider_moved.emit(fraction)
 
     def zoom(self) -> float:
-        return self._scale
+        return self._geometry.scale
 
     def is_fit(self) -> bool:
-        return self._fit
+        return self._geometry.fit
 
     def fit_to_window(self) -> None:
-        self._fit = True
-        self._apply_fit()
+        self._geometry.fit = True
+        self._zoomed(self._geometry.apply_fit())
         self.update()
 
     def set_zoom(self, scale: float, anchor: QPointF | None = None) -> None:
         """Zoom to `scale` (1.0 = 100 %), keeping the photo point under `anchor` (widget coords) still."""
-        if self._photo.isEmpty():
-            return
-        scale = min(MAX_ZOOM, max(self._min_zoom(), float(scale)))
-        panes = self._panes()
-        pane = self._pane_at(anchor) if anchor is not None else panes[0][0]
-        if anchor is None:
-            anchor = pane.center()
-        fixed = self.widget_to_image(anchor, pane)
-        self._scale = scale
-        self._fit = False
-        # keep `fixed` under `anchor`
-        self._center = QPointF(fixed.x() - (anchor.x() - pane.center().x()) / scale,
-                               fixed.y() - (anchor.y() - pane.center().y()) / scale)
-        self._clamp_center()
-        self.update()
-        self.zoom_changed.emit(self._scale)
+        if self._geometry.zoom_to(scale, (anchor.x(), anchor.y()) if anchor is not None else None):
+            self.update()
+            self.zoom_changed.emit(self._geometry.scale)
 
     def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
-        self.set_zoom(self._scale * factor, anchor)
+        self.set_zoom(self._geometry.scale * factor, anchor)
 
     def actual_pixels(self) -> None:
         self.set_zoom(1.0)
 
     def pan_by(self, dx: float, dy: float) -> None:
         """Move the photo by (dx, dy) screen pixels."""
-        if self._photo.isEmpty():
-            return
-        self._center -= QPointF(dx / self._scale, dy / self._scale)
-        self._fit = False
-        self._clamp_center()
-        self.update()
+        if self._geometry.pan_by(dx, dy):
+            self.update()
 
-    # --- coordinates ---------------------------------------------------------------------------------
+    def _zoomed(self, changed: bool) -> None:
+        if changed:
+            self.zoom_changed.emit(self._geometry.scale)
+
+    # --- coordinates (compare_geometry.py does the arithmetic) ---------------------------------------
 
     def _panes(self) -> list[tuple[QRectF, str]]:
-        r = QRectF(self.rect())
-        if self._mode is CompareMode.SIDE_BY_SIDE:
-            w = (r.width() - PANE_GAP) / 2
-            return [(QRectF(r.left(), r.top(), w, r.height()), "before"),
-                    (QRectF(r.left() + w + PANE_GAP, r.top(), w, r.height()), "after")]
-        return [(r, "split" if self._mode is CompareMode.SPLIT else "after")]
-
-    def _pane_at(self, pos: QPointF) -> QRectF:
-        for pane, _ in self._panes():
-            if pane.contains(pos):
-                return pane
-        return self._panes()[0][0]
+        return [(_rect(pane), side) for pane, side in self._geometry.panes()]
 
     def image_to_widget(self, point: QPointF, pane: QRectF | None = None) -> QPointF:
-        pane = pane or self._panes()[0][0]
-        c = pane.center()
-        return QPointF(c.x() + (point.x() - self._center.x()) * self._scale,
-                       c.y() + (point.y() - self._center.y()) * self._scale)
+        return QPointF(*self._geometry.image_to_widget(point.x(), point.y(), _plain(pane)))
 
     def widget_to_image(self, pos: QPointF, pane: QRectF | None = None) -> QPointF:
-        pane = pane or self._pane_at(pos)
-        c = pane.center()
-        return QPointF(self._center.x() + (pos.x() - c.x()) / self._scale,
-                       self._center.y() + (pos.y() - c.y()) / self._scale)
+        return QPointF(*self._geometry.widget_to_image(pos.x(), pos.y(), _plain(pane)))
 
     def photo_rect(self, pane: QRectF | None = None) -> QRectF:
         """Where the whole photo lies in widget coordinates (in the given pane)."""
-        top_left = self.image_to_widget(QPointF(0, 0), pane)
-        return QRectF(top_left, QSizeF(self._photo.width() * self._scale, self._photo.height() * self._scale))
+        return _rect(self._geometry.photo_rect(_plain(pane)))
 
     def divider_x(self) -> float:
-        pane = self._panes()[0][0]
-        return pane.left() + self._divider * pane.width()
-
-    def _fit_scale(self) -> float:
-        if self._photo.isEmpty():
-            return 1.0
-        pane = self._panes()[0][0]
-        w = max(1.0, pane.width() - 2 * FIT_MARGIN)
-        h = max(1.0, pane.height() - 2 * FIT_MARGIN)
-        return min(w / self._photo.width(), h / self._photo.height())
-
-    def _min_zoom(self) -> float:
-        return max(MIN_ZOOM, min(0.5, self._fit_scale() * 0.5))
-
-    def _apply_fit(self) -> None:
-        if self._photo.isEmpty():
-            return
-        old = self._scale
-        self._scale = self._fit_scale()
-        self._center = QPointF(self._photo.width() / 2, self._photo.height() / 2)
-        if abs(old - self._scale) > 1e-9:
-            self.zoom_changed.emit(self._scale)
-
-    def _clamp_center(self) -> None:
-        self._center = QPointF(min(max(self._center.x(), 0.0), self._photo.width()),
-                               min(max(self._center.y(), 0.0), self._photo.height()))
+        return self._geometry.divider_x()
 
     def _adopt_size(self, pixmap: QPixmap | None) -> None:
-        if self._photo.isEmpty() and pixmap is not None:
-            self._photo = QSizeF(pixmap.deviceIndependentSize())
-            self._fit = True
-            self._apply_fit()
+        if pixmap is not None:
+            size = pixmap.deviceIndependentSize()
+            self._zoomed(self._geometry.adopt_size((size.width(), size.height())))
 
     def _pixmap(self, image: QImage | QPixmap | None) -> QPixmap | None:
         if image is None or image.isNull():
@@ -341,12 +254,12 @@ class CompareView(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self._scaled.clear()
-        if self._fit:
-            self._apply_fit()
+        if self._geometry.fit:
+            self._zoomed(self._geometry.apply_fit())
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         pos = event.position()
-        if event.button() != Qt.MouseButton.LeftButton or self._photo.isEmpty():
+        if event.button() != Qt.MouseButton.LeftButton or not self._geometry.has_photo():
             return super().mousePressEvent(event)
         self.setFocus(Qt.FocusReason.MouseFocusReason)
         image_pos = self.widget_to_image(pos)
@@ -354,9 +267,9 @@ class CompareView(QWidget):
             if overlay.mouse_press(self, event, image_pos):
                 self._drag = "overlay"
                 return None
-        if self._on_divider(pos):
+        if self._geometry.on_divider(pos.x()):
             self._drag = "divider"
-            self.set_divider((pos.x() - self._panes()[0][0].left()) / max(1.0, self._panes()[0][0].width()))
+            self.set_divider(self._geometry.divider_at(pos.x()))
         else:
             self._drag = "pan"
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
@@ -372,8 +285,7 @@ class CompareView(QWidget):
                     return
             return
         if self._drag == "divider":
-            pane = self._panes()[0][0]
-            self.set_divider((pos.x() - pane.left()) / max(1.0, pane.width()))
+            self.set_divider(self._geometry.divider_at(pos.x()))
             return
         if self._drag == "pan":
             delta = pos - self._drag_last
@@ -395,17 +307,17 @@ class CompareView(QWidget):
         self._update_cursor(event.position(), self.widget_to_image(event.position()))
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        if event.button() != Qt.MouseButton.LeftButton or self._photo.isEmpty():
+        if event.button() != Qt.MouseButton.LeftButton or not self._geometry.has_photo():
             return
-        if self._on_divider(event.position()):
+        if self._geometry.on_divider(event.position().x()):
             self.set_divider(0.5)
-        elif self._fit:
+        elif self._geometry.fit:
             self.set_zoom(1.0, event.position())
         else:
             self.fit_to_window()
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
-        if self._photo.isEmpty():
+        if not self._geometry.has_photo():
             return
         steps = event.angleDelta().y() / 120.0
         if steps == 0:
@@ -421,9 +333,9 @@ class CompareView(QWidget):
             self.cycle_mode()
         elif key in _MODE_KEYS:
             self.set_mode(_MODE_KEYS[key])
-        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and self._mode is CompareMode.SPLIT:
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and self._geometry.mode is CompareMode.SPLIT:
             step = (0.01 if fine else 0.05) * (-1 if key == Qt.Key.Key_Left else 1)
-            self.set_divider(self._divider + step)
+            self.set_divider(self._geometry.divider + step)
         elif key in (Qt.Key.Key_B, Qt.Key.Key_Backslash):
             if not event.isAutoRepeat():
                 self._peek_before = True
@@ -450,148 +362,56 @@ class CompareView(QWidget):
             self.update()
         super().focusOutEvent(event)
 
-    def _on_divider(self, pos: QPointF) -> bool:
-        return (self._mode is CompareMode.SPLIT and not self._photo.isEmpty()
-                and abs(pos.x() - self.divider_x()) <= DIVIDER_GRAB)
-
     def _update_cursor(self, pos: QPointF, image_pos: QPointF) -> None:
         for overlay in reversed(self._overlays):
             shape = overlay.cursor(self, image_pos)
             if shape is not None:
                 self.setCursor(shape)
                 return
-        if self._on_divider(pos):
+        if self._geometry.on_divider(pos.x()):
             self.setCursor(Qt.CursorShape.SplitHCursor)
-        elif not self._photo.isEmpty():
+        elif self._geometry.has_photo():
             self.setCursor(Qt.CursorShape.OpenHandCursor)
         else:
             self.unsetCursor()
 
-    # --- painting -------------------------------------------------------------------------------------
+    # --- painting (what each piece looks like: qt_compare_paint.py) ------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         p = QPainter(self)
         p.fillRect(self.rect(), BACKGROUND)
-        if self._photo.isEmpty():
+        if not self._geometry.has_photo():
             if self._message:
-                self._paint_message(p, centred=True)
+                paint_message(p, self.font(), self._message, self._progress, self.width(), self.height(),
+                              centred=True)
             p.end()
             return
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        after = self._after or self._before
-        for pane, side in self._panes():
+        dpr = self.devicePixelRatioF()
+        after, after_key = (self._after, "after") if self._after else (self._before, "before")
+        panes = self._panes()
+        for pane, side in panes:
             p.save()
             p.setClipRect(pane)
             target = self.photo_rect(pane)
-            if self._peek_before:
-                self._draw(p, self._before, "before", target)
-            elif side == "before":
-                self._draw(p, self._before, "before", target)
+            if self._peek_before or side == "before":
+                self._scaled.draw(p, self._before, "before", target, dpr)
             elif side == "after":
-                self._draw(p, after, "after" if self._after else "before", target)
+                self._scaled.draw(p, after, after_key, target, dpr)
             else:  # split: after everywhere, before left of the divider
-                self._draw(p, after, "after" if self._after else "before", target)
+                self._scaled.draw(p, after, after_key, target, dpr)
                 left = QRectF(pane.left(), pane.top(), self.divider_x() - pane.left(), pane.height())
                 p.setClipRect(left.intersected(pane))
-                self._draw(p, self._before, "before", target)
+                self._scaled.draw(p, self._before, "before", target, dpr)
                 p.setClipRect(pane)
             for overlay in self._overlays:
                 overlay.paint(p, self, pane, side)
             p.restore()
-        self._paint_labels(p)
-        if self._mode is CompareMode.SPLIT and not self._peek_before:
-            self._paint_divider(p)
+        paint_labels(p, self.font(), self._geometry.mode, panes, self.width(), self.divider_x(),
+                     has_after=self._after is not None, peek_before=self._peek_before)
+        if self._geometry.mode is CompareMode.SPLIT and not self._peek_before:
+            paint_divider(p, self.divider_x(), self.height())
         if self._message:
-            self._paint_message(p)
+            paint_message(p, self.font(), self._message, self._progress, self.width(), self.height())
         p.end()
-
-    def _draw(self, p: QPainter, pixmap: QPixmap | None, key: str, target: QRectF) -> None:
-        if pixmap is None:
-            p.fillRect(target, QColor(58, 59, 63))
-            return
-        dpr = self.devicePixelRatioF()
-        src_w = pixmap.width()
-        want_w = target.width() * dpr
-        if want_w < src_w * 0.9:
-            # Shrinking: smooth-scale once per zoom level and blit, so panning stays cheap.
-            size = QSize(max(1, round(target.width() * dpr)), max(1, round(target.height() * dpr)))
-            cache_key = (key, pixmap.cacheKey(), size.width(), size.height())
-            scaled = self._scaled.get(cache_key)
-            if scaled is None:
-                if len(self._scaled) > 6:
-                    self._scaled.clear()
-                scaled = pixmap.scaled(size, Qt.AspectRatioMode.IgnoreAspectRatio,
-                                       Qt.TransformationMode.SmoothTransformation)
-                scaled.setDevicePixelRatio(dpr)
-                self._scaled[cache_key] = scaled
-            p.drawPixmap(target.topLeft(), scaled)
-        else:
-            p.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
-
-    def _pill(self, p: QPainter, text: str, anchor: QPointF, align: str, *, strong: bool = False) -> QRectF:
-        font = QFont(self.font())
-        font.setPointSizeF(max(8.0, font.pointSizeF() * (1.0 if strong else 0.9)))
-        font.setBold(strong)
-        p.setFont(font)
-        metrics = p.fontMetrics()
-        w = metrics.horizontalAdvance(text) + 20
-        h = metrics.height() + 8
-        x = {"left": anchor.x(), "right": anchor.x() - w, "center": anchor.x() - w / 2}[align]
-        rect = QRectF(x, anchor.y(), w, h)
-        path = QPainterPath()
-        path.addRoundedRect(rect, h / 2, h / 2)
-        p.fillPath(path, QColor(0, 0, 0, 150))
-        p.setPen(QColor(255, 255, 255))
-        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
-        return rect
-
-    def _paint_labels(self, p: QPainter) -> None:
-        margin = 10
-        if self._peek_before:
-            self._pill(p, "Original", QPointF(self.width() / 2, margin), "center", strong=True)
-            return
-        after_label = "After" if self._after is not None else "Not colorized yet"
-        panes = self._panes()
-        if self._mode is CompareMode.SIDE_BY_SIDE:
-            self._pill(p, "Before", QPointF(panes[0][0].left() + margin, margin), "left")
-            self._pill(p, after_label, QPointF(panes[1][0].left() + margin, margin), "left")
-        elif self._mode is CompareMode.SPLIT:
-            dx = self.divider_x()
-            if dx > 90:
-                self._pill(p, "Before", QPointF(margin, margin), "left")
-            if self.width() - dx > 90:
-                self._pill(p, after_label, QPointF(self.width() - margin, margin), "right")
-        else:
-            self._pill(p, after_label, QPointF(margin, margin), "left")
-
-    def _paint_divider(self, p: QPainter) -> None:
-        x = self.divider_x()
-        p.setPen(QPen(QColor(0, 0, 0, 90), 4))
-        p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
-        p.setPen(QPen(QColor(255, 255, 255), 2))
-        p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
-        knob = QRectF(x - 15, self.height() / 2 - 15, 30, 30)
-        p.setPen(QPen(QColor(0, 0, 0, 60), 1))
-        p.setBrush(QColor(255, 255, 255))
-        p.drawEllipse(knob)
-        p.setPen(QPen(QColor(60, 60, 64), 2))
-        c = knob.center()
-        for sign in (-1, 1):
-            tip = QPointF(c.x() + sign * 9, c.y())
-            base = c.x() + sign * 3
-            p.drawLine(tip, QPointF(base, c.y() - 5))
-            p.drawLine(tip, QPointF(base, c.y() + 5))
-
-    def _paint_message(self, p: QPainter, *, centred: bool = False) -> None:
-        y = self.height() / 2 - 16 if centred else self.height() - 44
-        text = self._message
-        metrics = p.fontMetrics()
-        if metrics.horizontalAdvance(text) > self.width() - 60:
-            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(40, self.width() - 80))
-        rect = self._pill(p, text, QPointF(self.width() / 2, y), "center", strong=True)
-        if self._progress is not None:
-            bar = QRectF(rect.left() + 10, rect.bottom() - 4, (rect.width() - 20), 2)
-            p.fillRect(bar, QColor(255, 255, 255, 60))
-            p.fillRect(QRectF(bar.left(), bar.top(), bar.width() * max(0.0, min(1.0, self._progress)), 2),
-                       QColor(120, 190, 255))
