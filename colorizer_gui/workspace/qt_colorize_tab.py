@@ -8,14 +8,11 @@ photo is `photo_display.py`; the commands themselves and when they are enabled a
 
 from __future__ import annotations
 
-import shutil
-import sys
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QProcess, QSize, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices, QFont
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QFileDialog,
     QMenu,
     QMessageBox,
     QSplitter,
@@ -25,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from colorizer_gui.folders import remember_folder, start_folder
+from colorizer_gui.folders import remember_folder
 from colorizer_gui.hints.controller import HintController
 from colorizer_gui.settings import GuiSettings
 from colorizer_gui.widgets.qt_empty_state import EmptyState
@@ -35,26 +32,20 @@ from colorizer_gui.workspace.photo_display import PhotoDisplay
 from colorizer_gui.workspace.photo_queue import PhotoItem, PhotoStatus, QueueModel
 from colorizer_gui.workspace.previews import ImageLoader, ThumbnailLoaded
 from colorizer_gui.workspace.qt_colorize_actions import ColorizeActions
+from colorizer_gui.workspace.qt_photo_files import (
+    ask_folder,
+    ask_photos,
+    ask_save_as,
+    copy_samples,
+    open_in_viewer,
+    reveal_in_folder,
+    sample_files,
+)
 from colorizer_gui.workspace.qt_queue_panel import QueuePanel
 from colorizer_gui.workspace.qt_settings_panel import SettingsPanel, effective_model
 from colorizer_gui.workspace.qt_viewer_panel import ViewerPanel
 from colorizer_gui.workspace.words import describe_overall
-from engine.catalog import list_models, user_data_dir
-from engine.files import atomic_write
-from engine.options import FORMATS, READABLE_SUFFIXES
-from engine.resources import resource_path
-
-PHOTO_FILTER = ("Photos (" + " ".join(f"*{s}" for s in sorted(READABLE_SUFFIXES)) + ");;All files (*)")
-
-
-def reveal_in_folder(path: Path) -> None:
-    """Show a file in the system's file manager (selected where the platform allows)."""
-    if sys.platform == "win32":
-        QProcess.startDetached("explorer", ["/select,", str(path)])
-    elif sys.platform == "darwin":
-        QProcess.startDetached("open", ["-R", str(path)])
-    else:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+from engine.catalog import list_models
 
 
 class ColorizeTab(QWidget):
@@ -137,7 +128,7 @@ class ColorizeTab(QWidget):
         self.work_splitter.setStretchFactor(1, 1)
         self.work_splitter.setSizes([320, 640])
 
-        self.empty_state = EmptyState(samples_available=bool(self._sample_files()))
+        self.empty_state = EmptyState(samples_available=bool(sample_files()))
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty_state)
         self.stack.addWidget(self.work_splitter)
@@ -255,27 +246,17 @@ class ColorizeTab(QWidget):
         return items
 
     def open_files_dialog(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Add photos", start_folder(), PHOTO_FILTER)
+        files = ask_photos(self)
         if files:
-            remember_folder(files[0])
             self.add_paths(files)
 
     def open_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos", start_folder())
+        folder = ask_folder(self)
         if folder:
             self.add_paths([folder])
 
     def add_samples(self) -> None:
-        """Copy the bundled sample photos to a user folder (results are saved beside them) and add them."""
-        target = user_data_dir() / "samples"
-        target.mkdir(parents=True, exist_ok=True)
-        copies = []
-        for src in self._sample_files():
-            dest = target / src.name
-            if not dest.exists():  # atomic: a copy cut short would pass this test forever after
-                with atomic_write(dest) as out, open(src, "rb") as inp:
-                    shutil.copyfileobj(inp, out)
-            copies.append(dest)
+        copies = copy_samples()
         if copies:
             self.add_paths(copies)
 
@@ -303,18 +284,9 @@ class ColorizeTab(QWidget):
         item = self.current_item()
         if item is None or item.chroma is None:
             return
-        fmt = self.settings.format or ("png" if item.path.suffix.lower() in (".bmp", ".gif") else None)
-        suffix = FORMATS[fmt][1] if fmt else item.path.suffix
-        folder = item.output.parent if item.output else item.path.parent
-        start = folder / f"{item.path.stem}{self.settings.suffix}{suffix}"
-        filters = ";;".join(f"{name.upper()} (*{ext})" for name, (_, ext) in FORMATS.items())
-        dest, _ = QFileDialog.getSaveFileName(self, "Save colorized photo as", str(start), filters)
-        if not dest:
+        dest_path = ask_save_as(self, item, self.settings)
+        if dest_path is None:
             return
-        remember_folder(dest)
-        dest_path = Path(dest)
-        if dest_path.suffix.lower() not in {ext for _, ext in FORMATS.values()} | {".jpeg", ".tiff"}:
-            dest_path = dest_path.with_suffix(suffix)
         problem = self.controller.save_as(item, dest_path)
         if problem:
             QMessageBox.warning(self, "Can't save there", problem[:1].upper() + problem[1:] + ".")
@@ -351,7 +323,7 @@ class ColorizeTab(QWidget):
     def open_output(self) -> None:
         item = self.current_item()
         if item is not None and item.output is not None and item.output.exists():
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(item.output)))
+            open_in_viewer(item.output)
 
     def show_in_folder(self) -> None:
         item = self.current_item()
@@ -512,12 +484,3 @@ class ColorizeTab(QWidget):
     def _on_panel_setting_changed(self, name: str) -> None:
         if name == "render_size":
             self.display.show(self.current_item())
-
-    # --- helpers ----------------------------------------------------------------------------------
-
-    @staticmethod
-    def _sample_files() -> list[Path]:
-        folder = resource_path("samples")
-        if not folder.is_dir():
-            return []
-        return sorted(p for p in folder.iterdir() if p.suffix.lower() in READABLE_SUFFIXES)
