@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
+from PySide6.QtWidgets import QMenu, QToolBar, QWidget
 
 from colorizer_gui.widgets import icons
 from colorizer_gui.workspace.photo_queue import PhotoItem, PhotoStatus
@@ -90,6 +90,36 @@ class ColorizeActions:
         self.act_zoom_out = A("Zoom out", None, K.StandardKey.ZoomOut, "Zoom out", lambda: viewer().zoom_by(0.8))
         self.act_toggle_log = A("Activity log", "log", "Ctrl+L", "Show or hide the activity log", checkable=True)
         self.act_toggle_log.setChecked(True)
+
+    def toolbar(self) -> QToolBar:
+        """The tab's toolbar: adding photos, running the batch, saving, the result; Colorize in bold."""
+        bar = QToolBar("Colorize")
+        bar.setIconSize(QSize(20, 20))
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.setMovable(False)
+        for group in ((self.act_open_files, self.act_open_folder), (self.act_start, self.act_pause, self.act_cancel),
+                      (self.act_save, self.act_save_all), (self.act_open_output, self.act_show_in_folder)):
+            if bar.actions():
+                bar.addSeparator()
+            for a in group:
+                bar.addAction(a)
+        start_button = bar.widgetForAction(self.act_start)
+        if start_button is not None:
+            font = QFont(start_button.font())
+            font.setBold(True)
+            start_button.setFont(font)
+        return bar
+
+    def queue_menu(self, parent: QWidget) -> QMenu:
+        """The right-click menu of a photo in the queue."""
+        menu = QMenu(parent)
+        for a in (self.act_open_output, self.act_show_in_folder, None, self.act_save, self.act_save_as, None,
+                  self.act_retry, self.act_move_up, self.act_move_down, None, self.act_remove):
+            if a is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(a)
+        return menu
 
     def all(self) -> dict[str, QAction]:
         return {name: a for name, a in vars(self).items() if name.startswith("act_")}

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QMenu,
     QMessageBox,
     QSplitter,
     QStackedWidget,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +23,7 @@ from colorizer_gui.folders import remember_folder
 from colorizer_gui.hints.controller import HintController
 from colorizer_gui.settings import GuiSettings
 from colorizer_gui.widgets.qt_empty_state import EmptyState
+from colorizer_gui.widgets.qt_layout_state import restore_splitter_states, splitter_states
 from colorizer_gui.widgets.qt_log_panel import LogPanel
 from colorizer_gui.workspace.batch_controller import BatchController
 from colorizer_gui.workspace.photo_display import PhotoDisplay
@@ -94,21 +92,7 @@ class ColorizeTab(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
 
-        self.toolbar = QToolBar("Colorize")
-        self.toolbar.setIconSize(QSize(20, 20))
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.toolbar.setMovable(False)
-        for group in ((self.act_open_files, self.act_open_folder), (self.act_start, self.act_pause, self.act_cancel),
-                      (self.act_save, self.act_save_all), (self.act_open_output, self.act_show_in_folder)):
-            if self.toolbar.actions():
-                self.toolbar.addSeparator()
-            for a in group:
-                self.toolbar.addAction(a)
-        start_button = self.toolbar.widgetForAction(self.act_start)
-        if start_button is not None:
-            font = QFont(start_button.font())
-            font.setBold(True)
-            start_button.setFont(font)
+        self.toolbar = self.commands.toolbar()
         outer.addWidget(self.toolbar)
 
         self.queue_panel = QueuePanel(self.queue, [self.act_move_up, self.act_move_down, self.act_retry,
@@ -342,20 +326,14 @@ class ColorizeTab(QWidget):
         self.display.close()
         self.loader.close()
 
+    def _splitters(self) -> dict:
+        return {"work": self.work_splitter, "main": self.main_splitter, "vertical": self.vertical_splitter}
+
     def layout_state(self) -> dict:
-        return {"work": bytes(self.work_splitter.saveState().toBase64()).decode(),
-                "main": bytes(self.main_splitter.saveState().toBase64()).decode(),
-                "vertical": bytes(self.vertical_splitter.saveState().toBase64()).decode(),
-                "log_visible": self.act_toggle_log.isChecked()}
+        return {**splitter_states(self._splitters()), "log_visible": self.act_toggle_log.isChecked()}
 
     def restore_layout(self, state: dict) -> None:
-        from PySide6.QtCore import QByteArray
-
-        for key, splitter in (("work", self.work_splitter), ("main", self.main_splitter),
-                              ("vertical", self.vertical_splitter)):
-            value = state.get(key)
-            if isinstance(value, str) and value:
-                splitter.restoreState(QByteArray.fromBase64(value.encode()))
+        restore_splitter_states(self._splitters(), state)
         if isinstance(state.get("log_visible"), bool):
             self.act_toggle_log.setChecked(state["log_visible"])
 
@@ -427,13 +405,7 @@ class ColorizeTab(QWidget):
     def _on_queue_context_menu(self, pos) -> None:
         if not self.queue_view.indexAt(pos).isValid():
             return
-        menu = QMenu(self)
-        for a in (self.act_open_output, self.act_show_in_folder, None, self.act_save, self.act_save_as, None,
-                  self.act_retry, self.act_move_up, self.act_move_down, None, self.act_remove):
-            if a is None:
-                menu.addSeparator()
-            else:
-                menu.addAction(a)
+        menu = self.commands.queue_menu(self)
         menu.popup(self.queue_view.viewport().mapToGlobal(pos))
 
     @Slot(object)
