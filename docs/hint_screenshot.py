@@ -32,7 +32,7 @@ def main() -> int:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from colorizer_gui.hints.controller import viewer_point
+    from colorizer_gui.hints.qt_overlay import viewer_point
 
     # Colorize only on request, so that nothing is written next to the photo.
     app, window = open_window(args.size, auto_start=False)

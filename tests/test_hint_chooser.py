@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialogButtonBox
 from test_hints_gui import _drive_dialog_when_open, _let_batch_finish, ab_at, hint_model_path, tab  # noqa: F401
 
-from colorizer_gui.hints.controller import viewer_point
+from colorizer_gui.hints.qt_overlay import viewer_point
 from engine.hints import color_ab
 
 

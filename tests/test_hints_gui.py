@@ -11,8 +11,8 @@ from hint_models import make_hint_following_model
 from PIL import Image
 from PySide6.QtCore import QPointF, Qt
 
-from colorizer_gui.hints.controller import viewer_point
 from colorizer_gui.hints.preview_worker import HintPreviewWorker, HintRequest
+from colorizer_gui.hints.qt_overlay import viewer_point
 from colorizer_gui.hints.state import HintStore
 from engine import cli
 from engine.devices import threads_are_per_thread
@@ -476,7 +476,7 @@ def test_colour_chooser_by_mouse_prefilled_with_the_model_colour(qtbot, tab):
 
     item, hints, view = tab.current_item(), tab.hints, tab.viewer
     _let_batch_finish(qtbot, tab)
-    assert hints.choose_color == hints._choose_color_dialog      # the real dialog, not a stand-in
+    assert hints.choose_color == hints.choice.open_dialog        # the real dialog, not a stand-in
     with qtbot.waitSignal(hints.preview_updated, timeout=30000):  # hint mode predicts the photo
         hints.act_mode.setChecked(True)
     x, y = 180, 70

@@ -204,3 +204,9 @@ class HintOverlay(QObject, ViewOverlay):
         if self.remove is not None:
             self.remove(index)
         self.view.update()
+
+
+def viewer_point(view: CompareView, x: float, y: float) -> QPointF:
+    """Widget position of photo pixel (x, y) in the viewer's first pane (where the chooser opens
+    beside; tests and scripts click there)."""
+    return view.image_to_widget(QPointF(x, y))
