@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from engine.errors import HintError, OutputWouldReplaceInput, PhotoError, UsageError
-from engine.hints import Hint, load_hints
-from engine.infer import Cancelled, Chroma, Colorizer, ColorizeResult
+from engine.errors import Cancelled, HintError, OutputWouldReplaceInput, PhotoError, UsageError
+from engine.hint_files import Hint, load_hints
 from engine.options import (
     DEFAULT_MAX_PIXELS,
     DEFAULT_RENDER_SIZE,
@@ -27,6 +27,9 @@ from engine.options import (
     output_format_for,
 )
 from engine.photo_io import is_colorizer_output, read_photo, remove_stale_partials, write_photo
+
+if TYPE_CHECKING:  # the colorizer is passed in: planning a batch loads no torch (the app, `colorize --help`)
+    from engine.infer import Chroma, Colorizer, ColorizeResult
 
 log = logging.getLogger(__name__)
 
@@ -200,8 +203,9 @@ def split_own_outputs(inputs: list[InputFile]) -> tuple[list[InputFile], list[In
     return keep, ours
 
 
-def plan_jobs(inputs: list[InputFile], settings: BatchSettings) -> list[Job]:
-    """Decide every output path up front and refuse any that would touch an input."""
+def check_output_settings(settings: BatchSettings) -> None:
+    """Refuse settings no photo can be planned with: a format or if-exists word we do not know,
+    an output folder that is a file. Raises UsageError."""
     if settings.format is not None and settings.format not in FORMATS:
         raise UsageError(f"unknown format {settings.format!r}; choose from {', '.join(FORMATS)}")
     if settings.if_exists not in IF_EXISTS:
@@ -209,29 +213,116 @@ def plan_jobs(inputs: list[InputFile], settings: BatchSettings) -> list[Job]:
     out_dir = Path(settings.output_dir) if settings.output_dir is not None else None
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"the output folder {settings.output_dir} is a file")
-    input_keys = {i.path.resolve() for i in inputs}
-    jobs: list[Job] = []
-    taken: dict[Path, Path] = {}
-    for item in inputs:
-        fmt = settings.format or output_format_for(item.path)
-        if settings.output_dir is None:
+
+
+class _Resolver:
+    """`Path.resolve()` for many files in few folders, as a string: each folder is resolved once,
+    and then a file in it costs one lstat (its own name is followed only when it is a link).
+    The same answer as resolve() on POSIX, several times faster (strings, not Paths, also hash
+    faster as keys); elsewhere resolve() itself (Windows also gives each existing name its case
+    on disk)."""
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def __call__(self, path: str | Path) -> str:
+        text = os.fspath(path)
+        folder_text, name = os.path.split(text)
+        if os.name != "posix" or name in ("", ".", ".."):
+            return str(Path(text).resolve())
+        folder = self._folders.get(folder_text)
+        if folder is None:
+            folder = self._folders[folder_text] = str(Path(folder_text or ".").resolve())
+        candidate = os.path.join(folder, name)
+        try:
+            link = stat.S_ISLNK(os.lstat(candidate).st_mode)
+        except OSError:
+            link = False   # missing or unreadable: as resolve() (not strict) takes it
+        return str(Path(candidate).resolve()) if link else candidate
+
+
+class OutputPlanner:
+    """Output paths for inputs planned one after another, as `plan_jobs` plans a list.
+
+    An input's output depends only on the inputs planned before it: the first to reach a name
+    keeps it and a later one takes the next free number (a.jpg, a.png -> a_color.jpg,
+    a_color-2.jpg). So a growing list (the app's queue) can be planned as it grows instead of
+    from the start for every photo. No output may be an input: give `add_inputs` every input
+    before planning it; either raises OutputWouldReplaceInput when one would be.
+    """
+
+    def __init__(self, settings: BatchSettings) -> None:
+        # Copied: the caller may change its settings object after planning (a re-run's if-exists).
+        self._out_dir = Path(settings.output_dir) if settings.output_dir is not None else None
+        self._suffix, self._format = settings.suffix, settings.format
+        self._resolve = _Resolver()
+        self._inputs: dict[str, int] = {}     # every input, resolved -> how many times it was given
+        self._taken: dict[str, Path] = {}     # resolved output -> the input it is for
+        # Per name, the number to try first: those below it are taken (and stay so: see
+        # `withdraw`), so k inputs sharing a name cost k tries in all rather than k^2 / 2.
+        self._next_number: dict[tuple[str, str, str], int] = {}
+        self._passed: set[str] = set()        # outputs an input found taken and was numbered past
+
+    def add_inputs(self, paths: Iterable[Path]) -> None:
+        for path in paths:
+            key = self._resolve(path)
+            if key in self._taken:
+                raise OutputWouldReplaceInput(_would_replace(self._taken[key], key))
+            self._inputs[key] = self._inputs.get(key, 0) + 1
+
+    def plan(self, item: InputFile) -> Job:
+        fmt = self._format or output_format_for(item.path)
+        if self._out_dir is None:
             folder = item.path.parent
         elif item.root is not None:
-            folder = Path(settings.output_dir) / item.path.parent.relative_to(item.root)
+            folder = self._out_dir / item.path.parent.relative_to(item.root)
         else:
-            folder = Path(settings.output_dir)
-        stem = item.path.stem + settings.suffix
-        dest = folder / f"{stem}{FORMATS[fmt][1]}"
-        n = 2
-        while dest.resolve() in taken:  # two inputs (a.jpg, a.png) would meet in one output
-            dest = folder / f"{stem}-{n}{FORMATS[fmt][1]}"
-            n += 1
-        if dest.resolve() in input_keys:
-            raise OutputWouldReplaceInput(f"the output for {item.path} would be {dest}, which is one of the inputs; "
-                             "choose another --suffix, --format or -o folder")
-        taken[dest.resolve()] = item.path
-        jobs.append(Job(item.path, dest, fmt))
-    return jobs
+            folder = self._out_dir
+        stem, ext = item.path.stem + self._suffix, FORMATS[fmt][1]
+        name_key = (os.fspath(folder), stem, ext)
+        n = self._next_number.get(name_key, 1)   # 1: the name without a number
+        while True:
+            name = f"{stem}{ext}" if n == 1 else f"{stem}-{n}{ext}"
+            key = self._resolve(os.path.join(name_key[0], name))
+            if key not in self._taken:
+                break
+            self._passed.add(key)
+            n = 2 if n == 1 else n + 1   # two inputs (a.jpg, a.png) would meet in one output
+        dest = folder / name
+        if key in self._inputs:
+            raise OutputWouldReplaceInput(_would_replace(item.path, dest))
+        self._next_number[name_key] = n
+        self._taken[key] = item.path
+        return Job(item.path, dest, fmt)
+
+    def withdraw(self, job: Job) -> bool:
+        """Plan on as if `job`'s input had never been given (the app: a photo found unreadable
+        claims no name). False, changing nothing, when an input planned after it was numbered
+        past its output: that one's name would change, so plan again from the start."""
+        key = self._resolve(job.dest)
+        if self._taken.get(key) != job.source or key in self._passed:
+            return False
+        # Nothing planned after it reached its name, so every later name stands; the name is
+        # free again for inputs still to come, and so is the input itself (an output may be it).
+        del self._taken[key]
+        source = self._resolve(job.source)
+        self._inputs[source] -= 1
+        if not self._inputs[source]:
+            del self._inputs[source]
+        return True
+
+
+def _would_replace(source: Path, dest: Path) -> str:
+    return (f"the output for {source} would be {dest}, which is one of the inputs; "
+            "choose another --suffix, --format or -o folder")
+
+
+def plan_jobs(inputs: list[InputFile], settings: BatchSettings) -> list[Job]:
+    """Decide every output path up front and refuse any that would touch an input."""
+    check_output_settings(settings)
+    planner = OutputPlanner(settings)
+    planner.add_inputs(i.path for i in inputs)
+    return [planner.plan(item) for item in inputs]
 
 
 def _free_name(dest: Path) -> Path:

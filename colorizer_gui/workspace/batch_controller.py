@@ -15,6 +15,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -31,14 +32,17 @@ from colorizer_gui.workspace.engine_worker import (
     SaveTask,
     TaskCrashed,
 )
+from colorizer_gui.workspace.output_plan import OutputPlan
 from colorizer_gui.workspace.photo_queue import ChromaKey, PhotoItem, PhotoStatus, QueueModel
 from colorizer_gui.workspace.previews import LruCache
-from engine.batch import BatchSettings, InputFile, Job, UsageError, collect_inputs, is_image_name, plan_jobs
+from engine.batch import BatchSettings, Job, UsageError, collect_inputs, is_image_name
 from engine.durations import format_duration as engine_format_duration
-from engine.errors import NoSuchModel, OutputWouldReplaceInput, UnreadablePhoto
-from engine.hints import Hint
-from engine.infer import Chroma
+from engine.errors import NoSuchModel, UnreadablePhoto
+from engine.hint_files import Hint
 from engine.photo_io import DEFAULT_MAX_PIXELS, FORMATS, output_format_for
+
+if TYPE_CHECKING:  # engine.infer loads torch, which the engine thread imports, not the window
+    from engine.infer import Chroma
 
 PREVIEW_CACHE = 6  # photos whose viewing-size lightness stays in memory (~8 MB each)
 
@@ -104,6 +108,11 @@ class BatchController(QObject):
         self.engine.finished.connect(self._on_engine_finished)
         self.engine.progress.connect(self._on_engine_progress)
         self.sources: LruCache = LruCache(PREVIEW_CACHE)   # item id -> PreviewSource
+        # Result names, planned once for the queue; rows moved or dropped plan them again.
+        self.outputs = OutputPlan()
+        self.queue.rowsInserted.connect(lambda _parent, first, _last: self.outputs.rows_inserted(first))
+        for changed in (self.queue.rowsRemoved, self.queue.rowsMoved, self.queue.layoutChanged, self.queue.modelReset):
+            changed.connect(self.outputs.forget)
 
         self.model_ready = False
         self.model_loading = False
@@ -271,6 +280,8 @@ class BatchController(QObject):
                 continue
             if replace_own and item.status is PhotoStatus.DONE and item.output is not None:
                 self._rerun_dest[item.id] = item.output
+            if not item.readable:
+                self.outputs.forget()   # it claims a result name again
             item.reset_for_retry()
             item.in_batch = self.running
             self.queue.refresh(item)
@@ -501,22 +512,7 @@ class BatchController(QObject):
         """Where this photo's result goes, planned with the whole queue so names never collide."""
         if self.settings.output_mode == "folder" and not self.settings.output_dir:
             raise UsageError("no output folder is chosen; choose one under Saving in the settings")
-        everyone = [InputFile(i.path, i.root if settings.output_dir is not None else None)
-                    for i in self.queue.items if i.readable]
-        try:
-            jobs = plan_jobs(everyone, settings)
-        except UsageError:
-            jobs = None
-        if jobs is not None:
-            for job in jobs:
-                if job.source == item.path:
-                    return job
-        try:
-            return plan_jobs([InputFile(item.path, item.root if settings.output_dir is not None else None)],
-                             settings)[0]
-        except OutputWouldReplaceInput as exc:
-            raise OutputWouldReplaceInput("its result would replace the original photo; add a name ending, "
-                                          "or choose another format or folder under Saving") from exc
+        return self.outputs.job_for(item, settings, self.queue)
 
     def _next_job(self) -> JobTask | None:
         while True:
@@ -675,6 +671,7 @@ class BatchController(QObject):
         else:
             if result.failed_with(UnreadablePhoto):
                 item.readable = False   # no point previewing it; "Retry" still tries again
+                self.outputs.withdraw(item)   # it claims no result name now
             self._finish(item, PhotoStatus.FAILED, result.message or "failed")
 
     def _on_preview_outcome(self, outcome: PreviewOutcome) -> None:
