@@ -160,6 +160,9 @@ class HintPreviewWorker(QObject):
             self._cond.notify()
         self._worker.quit()
         self._worker.wait(timeout=10)
+        # wait() ends when the loop has; its thread still sends `finished` after that, and doing so
+        # while the interpreter shuts down (the window closed last, with no model ever loaded) crashed.
+        self._pool.waitForDone(10_000)
 
     def _on_computed(self, result: HintResult) -> None:
         (self.ready if result.prediction is not None else self.failed).emit(result)
@@ -173,8 +176,17 @@ class HintPreviewWorker(QObject):
     def _serve(self) -> Iterator[HintResult]:
         """The worker's loop (colorizer_gui.workers): each result it yields reaches `ready` or
         `failed` on the UI thread; close() ends it."""
-        # Named so that logs, and tests telling preview passes from others, can tell it apart.
-        threading.current_thread().name = "colorizer-hints"
+        # Named so that logs, and tests telling preview passes from others, can tell it apart. The
+        # name is given back when the loop ends: Python keeps a Qt thread's name after the thread is
+        # gone, for the next thread the system gives the same id (the engine's, say).
+        thread = threading.current_thread()
+        before, thread.name = thread.name, "colorizer-hints"
+        try:
+            yield from self._requests()
+        finally:
+            thread.name = before
+
+    def _requests(self) -> Iterator[HintResult]:
         while True:
             with self._cond:
                 while not self._pending and not self._stop and shiboken6.isValid(self):
