@@ -1,27 +1,33 @@
-"""The Colorize workspace's brain: the queue, the engine thread, and what runs next.
+"""The Colorize workspace's brain: the queue, the model, and the batch (start, pause, resume,
+cancel, retry, remove, colorize one photo now).
 
-One engine task is in flight at a time. When it ends, `_dispatch` picks the next one in this
-order: a model to load, a file to save, a preview the user is waiting for, then the first
-waiting photo of the batch. Choosing one photo at a time (instead of handing the engine a
-fixed list) is what lets the user append, reorder, remove, pause and resume freely.
+The engine runs one task at a time; `engine_dispatch.EngineDispatch` picks which (a model to
+load, a file to save, a preview, then the batch's next photo, which `_next_job` here chooses:
+one asked for now first, else the first waiting one while the batch runs). The rest lives
+beside this: a photo's job and what its end means in `photo_jobs`, the viewer's predictions
+in `preview_requests`, Save / Save as / Save all in `saving`, which dropped files become rows
+in `adding_photos`, the result names in `output_plan`, the counts and time left in
+`batch_progress`.
 
 No widgets here: the tab wires this to the views, and the tests drive it directly.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from colorizer_gui.settings import GuiSettings
+from colorizer_gui.workspace import adding_photos
+from colorizer_gui.workspace.adding_photos import Skipped
+from colorizer_gui.workspace.batch_progress import Overall, count_batch, finished_message
+from colorizer_gui.workspace.batch_progress import format_duration as format_duration  # noqa: F401 - imported from here
+from colorizer_gui.workspace.engine_dispatch import EngineDispatch
 from colorizer_gui.workspace.engine_worker import (
-    EngineThread,
     JobOutcome,
     JobTask,
     LoadModelTask,
@@ -33,37 +39,19 @@ from colorizer_gui.workspace.engine_worker import (
     TaskCrashed,
 )
 from colorizer_gui.workspace.output_plan import OutputPlan
+from colorizer_gui.workspace.photo_jobs import PhotoJobs
 from colorizer_gui.workspace.photo_queue import ChromaKey, PhotoItem, PhotoStatus, QueueModel
+from colorizer_gui.workspace.preview_requests import PreviewRequests
 from colorizer_gui.workspace.previews import LruCache
-from engine.batch import BatchSettings, Job, UsageError, collect_inputs, is_image_name
-from engine.durations import format_duration as engine_format_duration
-from engine.errors import NoSuchModel, UnreadablePhoto
-from engine.hint_files import Hint
-from engine.photo_io import DEFAULT_MAX_PIXELS, FORMATS, output_format_for
+from colorizer_gui.workspace.saving import Saving
+from engine.batch import BatchSettings, Job, UsageError
+from engine.errors import NoSuchModel
+from engine.options import DEFAULT_MAX_PIXELS
 
 if TYPE_CHECKING:  # engine.infer loads torch, which the engine thread imports, not the window
     from engine.infer import Chroma
 
 PREVIEW_CACHE = 6  # photos whose viewing-size lightness stays in memory (~8 MB each)
-
-
-@dataclass
-class Overall:
-    total: int = 0          # photos in the current batch
-    finished: int = 0
-    done: int = 0
-    failed: int = 0
-    cancelled: int = 0
-    skipped: int = 0
-    fraction: float = 0.0   # 0..1, including the running photo's progress
-    eta_seconds: float | None = None
-    elapsed: float = 0.0
-
-
-@dataclass
-class Skipped:
-    path: str
-    reason: str
 
 
 class BatchController(QObject):
@@ -104,10 +92,17 @@ class BatchController(QObject):
         super().__init__(parent)
         self.settings = settings
         self.queue = QueueModel(self)
-        self.engine = EngineThread(self)
-        self.engine.finished.connect(self._on_engine_finished)
-        self.engine.progress.connect(self._on_engine_progress)
+        self.tasks = EngineDispatch(model_ready=lambda: self.model_ready, next_job=self._start_next_photo,
+                                    parent=self)
+        self.engine = self.tasks.engine
         self.sources: LruCache = LruCache(PREVIEW_CACHE)   # item id -> PreviewSource
+        self.jobs = PhotoJobs(self)
+        self.engine.progress.connect(self.jobs.on_progress)
+        self.previews = PreviewRequests(self)
+        self.saving = Saving(self)
+        self.tasks.handlers = {ModelLoaded: self._on_model_loaded, JobOutcome: self.jobs.on_outcome,
+                               PreviewOutcome: self.previews.on_outcome, SaveOutcome: self.saving.on_outcome,
+                               TaskCrashed: self._on_task_crashed}
         # Result names, planned once for the queue; rows moved or dropped plan them again.
         self.outputs = OutputPlan()
         self.queue.rowsInserted.connect(lambda _parent, first, _last: self.outputs.rows_inserted(first))
@@ -126,55 +121,26 @@ class BatchController(QObject):
 
         self.running = False
         self.paused = False
-        self._current: object | None = None
-        self._current_started = 0.0
-        self._pending_load: LoadModelTask | None = None
-        self._pending_preview: PreviewTask | None = None
-        self._pending_saves: deque[SaveTask] = deque()
         self._priority: deque[int] = deque()   # photos to colorize now, batch running or not
-        self._rerun_dest: dict[int, Path] = {}
         self._batch_started = 0.0
-        self._closed = False
 
     # --- model ----------------------------------------------------------------------------------
 
     def load_model(self, model: str | None, device: str) -> None:
         self.requested_model = (model, device)
-        self._pending_load = LoadModelTask(model, device)
+        self.tasks.pending_load = LoadModelTask(model, device)
         self.model_loading = True
         self.model_state_changed.emit()
-        if isinstance(self._current, PreviewTask):
-            self._current.cancel.set()
-        self._dispatch()
+        if self.tasks.is_running(PreviewTask):
+            self.tasks.current.cancel.set()
+        self.tasks.dispatch()
 
     # --- adding photos --------------------------------------------------------------------------------
 
     def add_paths(self, paths: list[str | Path]) -> tuple[list[PhotoItem], list[Skipped]]:
         """Add files and folders (searched recursively). Returns (added, skipped with reasons)."""
-        skipped: list[Skipped] = []
-        wanted: list[Path] = []
-        for raw in paths:
-            path = Path(raw)
-            if path.is_file() and not is_image_name(path):
-                suffix = path.suffix.lower() or "no extension"
-                skipped.append(Skipped(str(path), f"not a photo Colorizer can read ({suffix})"))
-            elif path.is_dir():
-                wanted.append(path)
-                skipped.extend(self._other_files_in(path))
-            else:
-                wanted.append(path)
-        inputs, problems = collect_inputs(wanted, recursive=True)
-        skipped.extend(Skipped(p, reason) for p, reason in problems)
-        items: list[PhotoItem] = []
-        seen = set()
-        for found in inputs:
-            key = os.path.normcase(str(found.path.resolve()))
-            if key in seen or self.queue.contains_path(found.path):
-                skipped.append(Skipped(str(found.path), "already in the queue"))
-                continue
-            seen.add(key)
-            items.append(PhotoItem(found.path, root=found.root, strength=self.settings.strength,
-                                   in_batch=self.running))
+        items, skipped = adding_photos.photos_to_add(paths, queued=self.queue.contains_path,
+                                                     strength=self.settings.strength, in_batch=self.running)
         self.queue.add(items)
         for s in skipped:
             self.log.emit("warning", f"Skipped {s.path}: {s.reason}")
@@ -182,32 +148,12 @@ class BatchController(QObject):
             self.log.emit("info", f"Added {len(items)} photo{'s' if len(items) != 1 else ''}")
         self.progress_changed.emit()
         if self.running:
-            self._dispatch()
+            self.tasks.dispatch()
         return items, skipped
-
-    @staticmethod
-    def _other_files_in(folder: Path, limit: int = 10_000) -> list[Skipped]:
-        """Files in a dropped folder that are not photos, so they are reported rather than ignored."""
-        others = []
-        try:
-            for n, path in enumerate(folder.rglob("*")):
-                if n > limit:
-                    break
-                if path.is_file() and not is_image_name(path) and not path.name.startswith("."):
-                    suffix = path.suffix.lower() or "no extension"
-                    others.append(Skipped(str(path), f"not a photo Colorizer can read ({suffix})"))
-        except OSError:
-            pass
-        return others
 
     def add_skipped_rows(self, skipped: list[Skipped]) -> list[PhotoItem]:
         """Show files the user picked that cannot be colorized as rows marked "Skipped"."""
-        rows = []
-        for s in skipped:
-            if s.reason == "already in the queue" or not Path(s.path).is_file():
-                continue
-            item = PhotoItem(Path(s.path), status=PhotoStatus.SKIPPED, message=s.reason, readable=False)
-            rows.append(item)
+        rows = adding_photos.skipped_rows(skipped)
         self.queue.add(rows)
         return rows
 
@@ -220,7 +166,7 @@ class BatchController(QObject):
             self.paused = False
             self.log.emit("info", "Resumed")
             self.batch_state_changed.emit()
-            self._dispatch()
+            self.tasks.dispatch()
             return True
         if self.running:
             return True
@@ -233,7 +179,7 @@ class BatchController(QObject):
         self.log.emit("info", f"Colorizing {len(waiting)} photo{'s' if len(waiting) != 1 else ''}")
         self.batch_state_changed.emit()
         self.progress_changed.emit()
-        self._dispatch()
+        self.tasks.dispatch()
         return True
 
     def pause(self) -> None:
@@ -241,18 +187,18 @@ class BatchController(QObject):
         if not self.running or self.paused:
             return
         self.paused = True
-        if isinstance(self._current, JobTask):
+        if self.tasks.is_running(JobTask):
             self._cancel_current("pause")
         self.log.emit("info", "Paused")
         self.batch_state_changed.emit()
 
     def cancel(self) -> None:
         """Stop the batch: the running photo is abandoned (nothing half-written), the rest cancelled."""
-        if not self.running and not self._priority and not isinstance(self._current, JobTask):
+        if not self.running and not self._priority and not self.tasks.is_running(JobTask):
             return
         self.running = self.paused = False
         self._priority.clear()
-        if isinstance(self._current, JobTask):
+        if self.tasks.is_running(JobTask):
             self._cancel_current("cancel")
         for item in self.queue.with_status(PhotoStatus.QUEUED):
             if item.in_batch:
@@ -279,7 +225,7 @@ class BatchController(QObject):
             if item is None or item.status in (PhotoStatus.QUEUED, PhotoStatus.WORKING) or not self._retryable(item):
                 continue
             if replace_own and item.status is PhotoStatus.DONE and item.output is not None:
-                self._rerun_dest[item.id] = item.output
+                self.jobs.rerun_dest[item.id] = item.output
             if not item.readable:
                 self.outputs.forget()   # it claims a result name again
             item.reset_for_retry()
@@ -290,7 +236,7 @@ class BatchController(QObject):
             self.queue.items_changed.emit()
             self.progress_changed.emit()
             if self.running:
-                self._dispatch()
+                self.tasks.dispatch()
         return count
 
     @staticmethod
@@ -298,15 +244,16 @@ class BatchController(QObject):
         return not (item.status is PhotoStatus.SKIPPED and not item.readable)
 
     def remove(self, ids: list[int]) -> None:
-        if isinstance(self._current, JobTask) and self._current.item_id in ids:
+        current, tasks = self.tasks.current, self.tasks
+        if isinstance(current, JobTask) and current.item_id in ids:
             self._cancel_current("remove")
-        if isinstance(self._current, PreviewTask) and self._current.item_id in ids:
-            self._current.cancel.set()
-        if self._pending_preview is not None and self._pending_preview.item_id in ids:
-            self._pending_preview = None
+        if isinstance(current, PreviewTask) and current.item_id in ids:
+            current.cancel.set()
+        if tasks.pending_preview is not None and tasks.pending_preview.item_id in ids:
+            tasks.pending_preview = None
         for item_id in ids:
             self.sources.pop(item_id, None)
-            self._rerun_dest.pop(item_id, None)
+            self.jobs.rerun_dest.pop(item_id, None)
         self._priority = deque(i for i in self._priority if i not in ids)
         self.queue.remove_ids(ids)
         self.progress_changed.emit()
@@ -321,167 +268,53 @@ class BatchController(QObject):
                 return
         if item.id not in self._priority:
             self._priority.append(item.id)
-        self._dispatch()
+        self.tasks.dispatch()
 
     def _cancel_current(self, reason: str) -> None:
-        task = self._current
-        if task is None:
-            return
-        task.reason = reason
-        cancel = getattr(task, "cancel", None)   # a model load cannot be interrupted; it just ends
-        if cancel is not None:
-            cancel.set()
+        task = self.tasks.cancel_current(reason)
         if isinstance(task, JobTask):
             item = self.queue.item_by_id(task.item_id)
             if item is not None:
                 item.stage = {"pause": "pausing", "cancel": "cancelling"}.get(reason, "stopping")
                 self.queue.refresh(item)
 
-    # --- previews and saving ---------------------------------------------------------------------------
+    # --- previews and saving (preview_requests.py, saving.py) ---------------------------------------------
 
     def chroma_key(self, item: PhotoItem) -> ChromaKey:
-        return ChromaKey(self.model_id, self.settings.render_size, tuple(item.hints))
+        return self.previews.chroma_key(item)
 
     def current_chroma(self, item: PhotoItem) -> Chroma | None:
-        """The photo's preview chroma if it is still what the network would predict now.
-
-        That is, it was made by this model at this render size for exactly these hints (a
-        hint edit or a settings change since makes it stale, and the photo is predicted again).
-        """
-        if item.chroma is None or item.chroma_key != self.chroma_key(item):
-            return None
-        return item.chroma
+        """The photo's preview chroma if it is still what the network would predict now."""
+        return self.previews.current_chroma(item)
 
     def needs_preview(self, item: PhotoItem) -> bool:
-        if not item.readable or item.status is PhotoStatus.WORKING:
-            return False
-        if item.chroma is None or item.chroma_key is None:
-            return True
-        # A done photo too: after a new Detail (render size) or model its preview is predicted again,
-        # and it counts as changed until saved (issue 13: changing Detail did nothing visible).
-        return item.chroma_key != self.chroma_key(item)
+        return self.previews.needed(item)
 
     def request_preview(self, item: PhotoItem) -> bool:
         """Predict the photo's colours for the viewer (newest request wins). False if not needed."""
-        if not self.needs_preview(item) or self._closed:
-            return False
-        if isinstance(self._current, PreviewTask):
-            if self._current.item_id == item.id and self._current.key == self.chroma_key(item):
-                return True
-            self._current.cancel.set()
-        self._pending_preview = PreviewTask(item.id, item.path, list(item.hints), self.settings.render_size,
-                                            self._max_pixels(), key=self.chroma_key(item))
-        self._dispatch()
-        return True
+        return self.previews.request(item)
 
     def save(self, item: PhotoItem) -> bool:
         """Write the photo where the settings say (again, if its strength or hints changed)."""
-        if item.status is PhotoStatus.DONE and item.output is not None and item.chroma is not None:
-            if not item.has_unsaved_changes:
-                return False
-            hints = tuple(item.hints)
-            stale = item.chroma_key is None or item.chroma_key.hints != hints
-            if stale or (hints != item.saved_hints and self.current_chroma(item) is None):
-                # New hints need a prediction made for them with today's model and render
-                # size; the hint preview's is used when it is that (see `current_chroma`).
-                self.colorize_now(item)
-                return True
-            if self._same_file(item.output, item.path):
-                self.log.emit("error", f"Not saved: {item.output} is the original photo")
-                return False
-            fmt = output_format_for(item.output)
-            self._queue_save(item, item.output, fmt, overwrite=True)
-            return True
-        if item.status in (PhotoStatus.QUEUED, PhotoStatus.CANCELLED, PhotoStatus.FAILED):
-            self.colorize_now(item)
-            return True
-        return False
+        return self.saving.save(item)
 
     def save_as(self, item: PhotoItem, dest: Path, fmt: str | None = None) -> str | None:
         """Write a copy of the result at `dest`. Returns a reason when that is not allowed."""
-        if item.chroma is None:
-            return "this photo has not been colorized yet"
-        dest = Path(dest)
-        if any(self._same_file(dest, other.path) for other in self.queue.items):
-            return "that file is one of your original photos; choose another name"
-        fmt = fmt or output_format_for(dest)
-        if fmt not in FORMATS:
-            return f"unknown format {dest.suffix}"
-        self._queue_save(item, dest, fmt, overwrite=True)
-        return None
+        return self.saving.save_as(item, dest, fmt)
 
     def save_all(self) -> int:
         """Save every photo with unsaved changes and colorize all waiting ones. Returns how many."""
-        changed = [i for i in self.queue.items if i.has_unsaved_changes]
-        for item in changed:
-            self.save(item)
-        waiting = len(self.queue.with_status(PhotoStatus.QUEUED))
-        if waiting:
-            self.start()
-        return len(changed) + waiting
+        return self.saving.save_all()
 
-    def _queue_save(self, item: PhotoItem, dest: Path, fmt: str, overwrite: bool) -> None:
-        self._pending_saves.append(SaveTask(item.id, item.path, item.chroma, item.strength, dest, fmt,
-                                            self.settings.quality, overwrite, self._max_pixels(),
-                                            hints=self._chroma_hints(item), key=item.chroma_key))
-        self._dispatch()
-
-    @staticmethod
-    def _chroma_hints(item: PhotoItem) -> tuple[Hint, ...]:
-        """The hints the chroma was predicted with: what the file will show (a preview for the
-        newest edit may still be on its way), so the photo stays marked unsaved until it is."""
-        return item.chroma_key.hints if item.chroma_key is not None else tuple(item.hints)
-
-    @staticmethod
-    def _same_file(a: Path, b: Path) -> bool:
-        try:
-            return a.resolve() == b.resolve()
-        except OSError:
-            return False
-
-    # --- numbers --------------------------------------------------------------------------------------
+    # --- state ----------------------------------------------------------------------------------------
 
     def overall(self) -> Overall:
-        batch = [i for i in self.queue.items if i.in_batch]
-        o = Overall(total=len(batch))
-        done_seconds = done_mp = 0.0
-        remaining_mp = 0.0
-        current = None
-        for item in batch:
-            if item.status is PhotoStatus.DONE:
-                o.done += 1
-                done_seconds += item.seconds
-                done_mp += item.megapixels
-            elif item.status is PhotoStatus.FAILED:
-                o.failed += 1
-            elif item.status is PhotoStatus.CANCELLED:
-                o.cancelled += 1
-            elif item.status is PhotoStatus.SKIPPED:
-                o.skipped += 1
-            elif item.status is PhotoStatus.WORKING:
-                current = item
-            elif item.status is PhotoStatus.QUEUED:
-                remaining_mp += item.megapixels
-        o.finished = o.done + o.failed + o.cancelled + o.skipped
-        partial = current.progress if current is not None else 0.0
-        o.fraction = (o.finished + partial) / o.total if o.total else 0.0
-        if self.running:
-            o.elapsed = time.monotonic() - self._batch_started
-        if self.running and not self.paused:
-            rate = None
-            if done_mp > 0:
-                rate = done_seconds / done_mp
-            elif current is not None and current.progress > 0.15:
-                rate = (time.monotonic() - self._current_started) / current.progress / current.megapixels
-            if rate is not None:
-                left = remaining_mp
-                if current is not None:
-                    left += current.megapixels * (1 - current.progress)
-                o.eta_seconds = rate * left
-        return o
+        return count_batch(self.queue.items, running=self.running, paused=self.paused,
+                           batch_started=self._batch_started, photo_started=self.tasks.current_started,
+                           now=time.monotonic())
 
     def is_busy(self) -> bool:
-        return self._current is not None
+        return self.tasks.current is not None
 
     def computing(self) -> bool:
         """A photo is being colorized or saved, or the batch will start the next one at once.
@@ -489,16 +322,16 @@ class BatchController(QObject):
         Read from the hint preview thread too (plain attributes only), which then computes on
         one thread so as not to fight the engine thread for the cores.
         """
-        return isinstance(self._current, (JobTask, SaveTask)) or (self.running and not self.paused)
+        return self.tasks.is_running(JobTask, SaveTask) or (self.running and not self.paused)
 
     def has_work_in_progress(self) -> bool:
         """A batch is running or a photo is being colorized or saved (closing would interrupt it)."""
         return (self.running and bool(self.queue.with_status(PhotoStatus.QUEUED, PhotoStatus.WORKING))) or \
-            isinstance(self._current, (JobTask, SaveTask)) or bool(self._pending_saves) or bool(self._priority)
+            self.tasks.is_running(JobTask, SaveTask) or bool(self.tasks.pending_saves) or bool(self._priority)
 
-    # --- engine plumbing ------------------------------------------------------------------------------
+    # --- the batch's photos on the engine -----------------------------------------------------------------
 
-    def _max_pixels(self) -> int | None:
+    def max_pixels(self) -> int | None:
         return None if self.settings.allow_huge else DEFAULT_MAX_PIXELS
 
     def batch_settings(self, strength: float | None = None) -> BatchSettings:
@@ -506,7 +339,7 @@ class BatchController(QObject):
         out_dir = Path(s.output_dir) if s.output_mode == "folder" and s.output_dir else None
         return BatchSettings(output_dir=out_dir, suffix=s.suffix, format=s.format or None,
                              render_size=s.render_size, strength=s.strength if strength is None else strength,
-                             if_exists=s.if_exists, max_pixels=self._max_pixels(), quality=s.quality)
+                             if_exists=s.if_exists, max_pixels=self.max_pixels(), quality=s.quality)
 
     def plan(self, item: PhotoItem, settings: BatchSettings) -> Job:
         """Where this photo's result goes, planned with the whole queue so names never collide."""
@@ -526,93 +359,31 @@ class BatchController(QObject):
                     return None
             else:
                 return None
-            settings = self.batch_settings(item.strength)
             try:
-                job = self.plan(item, settings)
+                return self.jobs.task_for(item)
             except UsageError as exc:
-                self._finish(item, PhotoStatus.FAILED, str(exc))
-                continue
-            rerun = self._rerun_dest.pop(item.id, None)
-            if rerun is not None and not self._same_file(rerun, item.path):
-                job.dest, job.fmt = rerun, output_format_for(rerun)
-                settings.if_exists = "overwrite"
-            job.hints = list(item.hints) or None
-            return JobTask(item.id, job, settings, model_id=self.model_id, chroma=self.current_chroma(item))
+                self.jobs.finish(item, PhotoStatus.FAILED, str(exc))
 
-    def _dispatch(self) -> None:
-        if self._current is not None or self._closed:
-            return
-        task: object | None = None
-        if self._pending_load is not None:
-            task, self._pending_load = self._pending_load, None
-        elif not self.model_ready:
-            return
-        elif self._pending_saves:
-            task = self._pending_saves.popleft()
-        elif self._pending_preview is not None:
-            task, self._pending_preview = self._pending_preview, None
-        else:
-            task = self._next_job()
-            if task is None:
-                if self.running and not self.paused and self.queue.next_queued() is None:
-                    self._finish_batch()
-                return
-            item = self.queue.item_by_id(task.item_id)
-            item.status, item.progress, item.stage, item.message = PhotoStatus.WORKING, 0.0, "reading", ""
-            if not item.in_batch:
-                item.in_batch = True
-            self.queue.refresh(item, structural=True)
-            self.progress_changed.emit()
-        self._current = task
-        self._current_started = time.monotonic()
-        self.engine.submit(task)
+    def _start_next_photo(self) -> JobTask | None:
+        """The engine is free and nothing else waits: the next photo's job, its row marked as
+        being colorized; None when no photo is to run (the batch is finished if none waits)."""
+        task = self._next_job()
+        if task is None:
+            if self.running and not self.paused and self.queue.next_queued() is None:
+                self._finish_batch()
+            return None
+        self.jobs.started(self.queue.item_by_id(task.item_id))
+        return task
 
     def _finish_batch(self) -> None:
         o = self.overall()
         self.running = self.paused = False
-        parts = [f"{o.done} colorized"]
-        if o.failed:
-            parts.append(f"{o.failed} failed")
-        if o.skipped:
-            parts.append(f"{o.skipped} skipped")
-        if o.cancelled:
-            parts.append(f"{o.cancelled} cancelled")
-        self.log.emit("info", f"Finished: {', '.join(parts)} in {format_duration(o.elapsed)}")
+        self.log.emit("info", finished_message(o))
         self.batch_state_changed.emit()
         self.progress_changed.emit()
 
-    def _finish(self, item: PhotoItem, status: PhotoStatus, message: str = "") -> None:
-        item.status, item.message, item.progress, item.stage = status, message, 0.0, ""
-        self.queue.refresh(item, structural=True)
-        if status is PhotoStatus.FAILED:
-            self.log.emit("error", f"Failed {item.name}: {message}")
-        self.item_finished.emit(item.id)
-        self.progress_changed.emit()
-
-    @Slot(int, float, str)
-    def _on_engine_progress(self, item_id: int, fraction: float, stage: str) -> None:
-        item = self.queue.item_by_id(item_id)
-        if item is None or item.status is not PhotoStatus.WORKING:
-            return
-        if isinstance(self._current, JobTask) and self._current.cancel.is_set():
-            return
-        item.progress, item.stage = fraction, stage
-        self.queue.refresh(item)
-        self.progress_changed.emit()
-
-    @Slot(object)
-    def _on_engine_finished(self, outcome: object) -> None:
-        self._current = None
-        if self._closed:
-            return
-        handler = {ModelLoaded: self._on_model_loaded, JobOutcome: self._on_job_outcome,
-                   PreviewOutcome: self._on_preview_outcome, SaveOutcome: self._on_save_outcome,
-                   TaskCrashed: self._on_task_crashed}[type(outcome)]
-        handler(outcome)
-        self._dispatch()
-
     def _on_model_loaded(self, outcome: ModelLoaded) -> None:
-        self.model_loading = self._pending_load is not None
+        self.model_loading = self.tasks.pending_load is not None
         if outcome.ok:
             self.model_ready = True
             self.model_name, self.model_description = outcome.name, outcome.description
@@ -630,95 +401,18 @@ class BatchController(QObject):
             self.model_problem.emit("missing" if missing else "model", outcome.message)
         self.model_state_changed.emit()
 
-    def _on_job_outcome(self, outcome: JobOutcome) -> None:
-        task, result = outcome.task, outcome.result
-        item = self.queue.item_by_id(task.item_id)
-        if item is None:
-            return
-        if outcome.size is not None:
-            item.size = outcome.size
-        reason = getattr(task, "reason", "")
-        if result.status == "cancelled":
-            if reason == "pause" or (reason == "" and self.paused):
-                item.status, item.progress, item.stage, item.message = PhotoStatus.QUEUED, 0.0, "", ""
-                self.queue.refresh(item, structural=True)
-                self.progress_changed.emit()
-                self.item_finished.emit(item.id)
-                return
-            self._finish(item, PhotoStatus.CANCELLED, "cancelled")
-            return
-        item.seconds = result.seconds
-        item.notes = list(result.notes)
-        if result.status == "done":
-            item.output = result.output
-            item.chroma = outcome.chroma
-            item.chroma_key = ChromaKey(task.model_id, task.settings.render_size, tuple(task.job.hints or ()))
-            item.saved_strength = task.settings.strength
-            item.saved_hints = tuple(task.job.hints or ())
-            item.saved_key = item.chroma_key
-            if outcome.colour_thumbnail is not None:
-                item.colour_thumbnail = outcome.colour_thumbnail
-            if outcome.preview is not None:
-                self.sources.put(item.id, outcome.preview)
-            note = f" ({'; '.join(result.notes)})" if result.notes else ""
-            self.log.emit("info", f"Saved {item.name} → {result.output} in {result.seconds:.1f} s{note}")
-            self._finish(item, PhotoStatus.DONE)
-        elif result.status == "skipped":
-            item.output = result.output
-            self.log.emit("warning", f"Skipped {item.name}: {result.output.name if result.output else 'its result'} "
-                                     "already exists")
-            self._finish(item, PhotoStatus.SKIPPED, "a file with its result's name already exists")
-        else:
-            if result.failed_with(UnreadablePhoto):
-                item.readable = False   # no point previewing it; "Retry" still tries again
-                self.outputs.withdraw(item)   # it claims no result name now
-            self._finish(item, PhotoStatus.FAILED, result.message or "failed")
-
-    def _on_preview_outcome(self, outcome: PreviewOutcome) -> None:
-        task = outcome.task
-        item = self.queue.item_by_id(task.item_id)
-        if item is None or outcome.cancelled:
-            return
-        if outcome.chroma is None:
-            self.preview_failed.emit(item.id, outcome.message)
-            return
-        if item.status is PhotoStatus.WORKING:
-            return
-        item.chroma, item.chroma_key = outcome.chroma, task.key
-        if outcome.preview is not None:
-            self.sources.put(item.id, outcome.preview)
-            item.size = outcome.preview.size
-        self.queue.refresh(item)
-        self.preview_ready.emit(item.id)
-
-    def _on_save_outcome(self, outcome: SaveOutcome) -> None:
-        task = outcome.task
-        item = self.queue.item_by_id(task.item_id)
-        name = item.name if item else task.source.name
-        if outcome.ok:
-            is_main_output = item is not None and item.output is not None and self._same_file(task.dest, item.output)
-            if is_main_output:
-                item.saved_strength, item.saved_hints = task.strength, task.hints
-                item.saved_key = task.key or item.saved_key
-                self.queue.refresh(item, structural=True)
-            note = f" ({'; '.join(outcome.notes)})" if outcome.notes else ""
-            self.log.emit("info", f"Saved {name} → {task.dest}{note}")
-        elif not outcome.cancelled:
-            self.log.emit("error", f"Could not save {name}: {outcome.message}")
-        self.save_finished.emit(task.item_id, outcome.ok, outcome.message)
-
     def _on_task_crashed(self, outcome: TaskCrashed) -> None:
         task = outcome.task
         self.log.emit("error", f"{outcome.message}\n{outcome.details.rstrip()}")
         if isinstance(task, LoadModelTask):
-            self.model_loading = self._pending_load is not None
+            self.model_loading = self.tasks.pending_load is not None
             self.model_error = outcome.message
             self.model_problem.emit("model", outcome.message)
             self.model_state_changed.emit()
         elif isinstance(task, JobTask):
             item = self.queue.item_by_id(task.item_id)
             if item is not None:
-                self._finish(item, PhotoStatus.FAILED, outcome.message)
+                self.jobs.finish(item, PhotoStatus.FAILED, outcome.message)
         elif isinstance(task, PreviewTask):
             self.preview_failed.emit(task.item_id, outcome.message)
         elif isinstance(task, SaveTask):
@@ -728,23 +422,13 @@ class BatchController(QObject):
 
     def shutdown(self) -> None:
         """Stop everything cleanly: the running photo is abandoned, nothing half-written is left."""
-        if self._closed:
+        if self.tasks.closed:
             return
-        if self._current is not None:
+        if self.tasks.current is not None:
             self._cancel_current("shutdown")
-        self._pending_saves.clear()
-        self._pending_preview = None
-        self._pending_load = None
         was_running = self.running
         self.running = self.paused = False
-        self._closed = True
-        self.engine.stop()
+        self.tasks.close()
         for item in self.queue.with_status(PhotoStatus.WORKING, PhotoStatus.QUEUED):
             if item.status is PhotoStatus.WORKING or (was_running and item.in_batch):
                 item.status, item.message, item.stage = PhotoStatus.CANCELLED, "cancelled", ""
-        self._current = None
-
-
-def format_duration(seconds: float | None) -> str:
-    """Elapsed and remaining batch time: the seconds stay under ten minutes, so a count-down moves."""
-    return "" if seconds is None else engine_format_duration(max(0.0, seconds), with_seconds=True)

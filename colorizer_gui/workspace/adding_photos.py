@@ -1,0 +1,77 @@
+"""Adding photos to the queue: which of the files and folders dropped or opened become rows,
+and which are skipped, each with the reason the user is told (not a photo, already queued...).
+
+No Qt objects: the controller adds the rows this makes to its queue and logs the reasons.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from colorizer_gui.workspace.photo_queue import PhotoItem, PhotoStatus
+from engine.batch import collect_inputs, is_image_name
+
+ALREADY_QUEUED = "already in the queue"
+
+
+@dataclass
+class Skipped:
+    path: str
+    reason: str
+
+
+def photos_to_add(paths: Iterable[str | Path], *, queued: Callable[[Path], bool], strength: float,
+                  in_batch: bool) -> tuple[list[PhotoItem], list[Skipped]]:
+    """New rows for the photos among `paths` (folders searched recursively) that `queued` does
+    not already hold, starting at colour `strength`; and what was skipped, with reasons."""
+    skipped: list[Skipped] = []
+    wanted: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_file() and not is_image_name(path):
+            skipped.append(_not_a_photo(path))
+        elif path.is_dir():
+            wanted.append(path)
+            skipped.extend(_other_files_in(path))
+        else:
+            wanted.append(path)
+    inputs, problems = collect_inputs(wanted, recursive=True)
+    skipped.extend(Skipped(p, reason) for p, reason in problems)
+    items: list[PhotoItem] = []
+    seen = set()
+    for found in inputs:
+        key = os.path.normcase(str(found.path.resolve()))
+        if key in seen or queued(found.path):
+            skipped.append(Skipped(str(found.path), ALREADY_QUEUED))
+            continue
+        seen.add(key)
+        items.append(PhotoItem(found.path, root=found.root, strength=strength, in_batch=in_batch))
+    return items, skipped
+
+
+def skipped_rows(skipped: Iterable[Skipped]) -> list[PhotoItem]:
+    """Rows marked "Skipped" for the files the user picked that cannot be colorized, so they
+    see why (a file already queued has its row; a folder or a missing name has none)."""
+    return [PhotoItem(Path(s.path), status=PhotoStatus.SKIPPED, message=s.reason, readable=False)
+            for s in skipped if s.reason != ALREADY_QUEUED and Path(s.path).is_file()]
+
+
+def _not_a_photo(path: Path) -> Skipped:
+    return Skipped(str(path), f"not a photo Colorizer can read ({path.suffix.lower() or 'no extension'})")
+
+
+def _other_files_in(folder: Path, limit: int = 10_000) -> list[Skipped]:
+    """Files in a dropped folder that are not photos, so they are reported rather than ignored."""
+    others = []
+    try:
+        for n, path in enumerate(folder.rglob("*")):
+            if n > limit:
+                break
+            if path.is_file() and not is_image_name(path) and not path.name.startswith("."):
+                others.append(_not_a_photo(path))
+    except OSError:
+        pass
+    return others
