@@ -102,13 +102,13 @@ def cell(r: dict) -> str:
 def run_at(rev: str, counts: list[int], budget: float) -> list[dict]:
     """This measurement on the app as committed at `rev`, in a child process."""
     root = Path(__file__).resolve().parents[1]
-    tree = Path(tempfile.mkdtemp(prefix="colorizer-before-"))
     archive = subprocess.run(["git", "-C", str(root), "archive", rev, "engine", "colorizer_gui", "resources"],
                              check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-    out = subprocess.run([sys.executable, __file__, "--tree", str(tree), "--json", "--budget", str(budget),
-                          "--photos", *map(str, counts)], check=True, capture_output=True, text=True,
-                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}).stdout
+    with tempfile.TemporaryDirectory(prefix="colorizer-before-") as tree:
+        subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
+        out = subprocess.run([sys.executable, __file__, "--tree", tree, "--json", "--budget", str(budget),
+                              "--photos", *map(str, counts)], check=True, capture_output=True, text=True,
+                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}).stdout
     return json.loads(out)
 
 
