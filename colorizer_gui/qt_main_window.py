@@ -139,7 +139,7 @@ class MainWindow(QMainWindow):
             app.aboutToQuit.connect(self._on_app_about_to_quit)
         self._restore_window()
         if problem:
-            self.colorize_tab.log_panel.add("warning", problem)
+            self.colorize_tab.activity.report("warning", problem)
         self._on_controller_model_state_changed()
         if load_model:
             self.colorize_tab.start_model()
@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
         try:
             tab = FineTuneTab(parent=self)
         except Exception as exc:  # noqa: BLE001 - a problem in that tab must not stop colorizing
-            self.colorize_tab.log_panel.add("error", f"The Fine-tune tab could not be opened: {exc}")
+            self.colorize_tab.activity.report("error", f"The Fine-tune tab could not be opened: {exc}")
             return None
         self.tabs.addTab(tab, icons.icon("model"), "Fine-tune")
         for name in ("model_saved", "models_changed"):
@@ -298,7 +298,7 @@ class MainWindow(QMainWindow):
         try:
             save_settings(self.settings)
         except OSError as exc:
-            self.colorize_tab.log_panel.add("warning", f"Settings could not be saved: {exc}")
+            self.colorize_tab.activity.report("warning", f"Settings could not be saved: {exc}")
 
     def import_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import a colour model", start_folder(),
@@ -326,7 +326,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Import failed", f"The model could not be copied: {exc}")
             return None
         self.settings.model = str(dest)
-        self.colorize_tab.log_panel.add("info", f"Imported model {dest.stem} → {dest}")
+        self.colorize_tab.activity.report("info", f"Imported model {dest.stem} → {dest}")
         if self.model_problem_box is not None:
             self.model_problem_box.close()
         self.refresh_models()   # loads it, unless a batch is running (then it is used for the next one)
@@ -414,7 +414,7 @@ class MainWindow(QMainWindow):
             try:
                 self.finetune_tab.shutdown()
             except Exception as exc:  # noqa: BLE001 - closing must not fail because of that tab
-                self.colorize_tab.log_panel.add("error", f"Fine-tune tab: {exc}")
+                self.colorize_tab.activity.report("error", f"Fine-tune tab: {exc}")
         self.colorize_tab.close_down()
         event.accept()
 

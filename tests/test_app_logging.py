@@ -66,9 +66,15 @@ def test_the_app_logs_from_startup_and_an_exception_in_a_qt_slot(tmp_path):
         def boom():
             raise RuntimeError("boom from a slot")
 
+        def close_when_shown():  # timers also fire while the splash screen spins events, before the window
+            if any(w.isVisible() and w.inherits("QMainWindow") for w in QApplication.topLevelWidgets()):
+                QApplication.closeAllWindows()
+                QApplication.quit()
+
         QTimer.singleShot(0, boom)
-        QTimer.singleShot(100, QApplication.closeAllWindows)
-        QTimer.singleShot(200, QApplication.quit)
+        closer = QTimer()
+        closer.timeout.connect(close_when_shown)
+        closer.start(200)   # again until it takes: a quit() before the loop runs is lost
         raise SystemExit(app.main([]))
     """, tmp_path, timeout=240)
     text = (tmp_path / "colorizer.log").read_text(encoding="utf-8")
@@ -85,3 +91,41 @@ def test_an_unwritable_log_folder_does_not_stop_the_app(tmp_path):
     """, blocker / "logs")
     assert run.returncode == 0 and run.stdout.strip() == "None"
     assert "cannot keep a log" in run.stderr
+
+
+def test_the_activity_panel_is_fed_from_logging_and_the_log_file_keeps_its_lines(tmp_path):
+    logs = tmp_path / "logs"
+    run = _run(f"""
+        import threading
+        from pathlib import Path
+        from PySide6.QtWidgets import QApplication
+        from colorizer_gui.app_logging import setup_logging
+        from colorizer_gui.qt_main_window import MainWindow
+
+        setup_logging()
+        app = QApplication([])
+        first, second = MainWindow(load_model=False), MainWindow(load_model=False)
+        tab = first.colorize_tab
+        tab.add_paths([Path({str(tmp_path / "notes.txt")!r})])    # skipped, reported by the batch controller
+        tab.activity.report("error", "Could not save x.jpg: the disk is full")
+        worker = threading.Thread(target=lambda: tab.activity.report("info", "from a worker thread"))
+        worker.start(); worker.join()
+        for _ in range(20):
+            app.processEvents()
+        panel = tab.log_panel.plain_text()
+        print("PANEL", repr(panel), tab.log_panel.errors)
+        print("OTHER", repr(second.colorize_tab.log_panel.plain_text()))
+        for w in (first, second):
+            w.ask_unsaved_changes = lambda items: "discard"
+            w.close()
+    """, logs)
+    assert run.returncode == 0, run.stderr
+    lines = dict(line.split(" ", 1) for line in run.stdout.splitlines() if line.startswith(("PANEL", "OTHER")))
+    panel, other = lines["PANEL"], lines["OTHER"]
+    assert "Could not save x.jpg: the disk is full" in panel and "from a worker thread" in panel
+    assert "notes.txt" in panel
+    assert "disk is full" not in other and "worker thread" not in other   # each window shows its own
+    text = (logs / "colorizer.log").read_text(encoding="utf-8")
+    assert "ERROR    colorizer_gui.activity [MainThread] Could not save x.jpg: the disk is full" in text
+    assert "colorizer_gui.activity [Thread" in text and "from a worker thread" in text
+    assert "notes.txt" in text

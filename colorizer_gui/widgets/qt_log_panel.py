@@ -1,4 +1,8 @@
-"""The activity log: every photo that failed or was skipped, with the reason, in plain words."""
+"""The activity log: every photo that failed or was skipped, with the reason, in plain words.
+
+Its lines come from the window's `ActivityLog` (colorizer_gui/activity.py), that is from
+`logging`, so the log file holds the same lines.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ class LogPanel(QWidget):
     """
 
     hide_requested = Signal()
+    _line = Signal(str, str)   # a reported line, queued to the UI thread when reported elsewhere
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +61,12 @@ class LogPanel(QWidget):
         self.hide_button.clicked.connect(self.hide_requested)
         self.errors = 0
         self.warnings = 0
+        self._line.connect(self.add)
+
+    def follow(self, activity) -> None:
+        """Show every line `activity` (an ActivityLog) reports, until the panel is destroyed."""
+        activity.feed(self._line.emit)
+        self.destroyed.connect(lambda *_: activity.close())
 
     def add(self, level: str, message: str) -> None:
         stamp = time.strftime("%H:%M:%S")

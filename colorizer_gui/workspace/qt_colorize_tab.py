@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from colorizer_gui.activity import ActivityLog
 from colorizer_gui.folders import remember_folder
 from colorizer_gui.hints.controller import HintController
 from colorizer_gui.settings import GuiSettings
@@ -128,6 +129,8 @@ class ColorizeTab(QWidget):
 
         self.log_panel = LogPanel()
         self.log_panel.setMinimumHeight(70)
+        self.activity = ActivityLog()   # report here: the log file and this panel both get the line
+        self.log_panel.follow(self.activity)
         self.vertical_splitter = QSplitter(Qt.Orientation.Vertical)
         self.vertical_splitter.addWidget(self.main_splitter)
         self.vertical_splitter.addWidget(self.log_panel)
@@ -139,7 +142,7 @@ class ColorizeTab(QWidget):
 
     def _connect(self) -> None:
         c = self.controller
-        c.log.connect(self.log_panel.add)
+        c.log.connect(self.activity.report)
         c.batch_state_changed.connect(self._on_controller_batch_state_changed)
         c.progress_changed.connect(self._update_overall)
         c.item_finished.connect(self._update_actions)
@@ -325,6 +328,7 @@ class ColorizeTab(QWidget):
         self.hints.close()
         self.display.close()
         self.loader.close()
+        self.activity.close()
 
     def _splitters(self) -> dict:
         return {"work": self.work_splitter, "main": self.main_splitter, "vertical": self.vertical_splitter}
