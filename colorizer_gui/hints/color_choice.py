@@ -182,7 +182,7 @@ class ColorChoice:
             QMessageBox.warning(self.tab, "Reference photo", f"This photo can't be read: {exc}")
             return
         if not colors:
-            self.tab.log_panel.add("warning", f"{Path(path).name} has too little colour to suggest any")
+            self.tab.activity.report("warning", f"{Path(path).name} has too little colour to suggest any")
         else:
-            self.tab.log_panel.add("info", f"Hint colours from {Path(path).name}: {', '.join(colors)} "
+            self.tab.activity.report("info", f"Hint colours from {Path(path).name}: {', '.join(colors)} "
                                            "(offered in the hint colour chooser)")

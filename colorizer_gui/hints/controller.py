@@ -255,7 +255,7 @@ class HintController(QObject):
 
     def _on_worker_failed(self, result: HintResult) -> None:
         if result.message:
-            self.tab.log_panel.add("warning", f"Could not update the hint preview: {result.message.splitlines()[0]}")
+            self.tab.activity.report("warning", f"Could not update the hint preview: {result.message.splitlines()[0]}")
 
     # --- files (qt_hint_files.py; here too for the scripts and tests that drive the hint tool) --------------
 

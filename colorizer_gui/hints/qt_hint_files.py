@@ -42,7 +42,7 @@ class HintFiles:
                 continue
             name = hints_file_name(item.path)
             if name in seen:
-                self.tab.log_panel.add("warning", f"{item.path} and {seen[name]} share the hint file name {name}; "
+                self.tab.activity.report("warning", f"{item.path} and {seen[name]} share the hint file name {name}; "
                                                   "only the first was exported")
                 continue
             seen[name] = item.path
@@ -61,7 +61,7 @@ class HintFiles:
             try:
                 hints = load_hints(path)
             except HintError as exc:
-                self.tab.log_panel.add("warning", str(exc))
+                self.tab.activity.report("warning", str(exc))
                 continue
             self.store.set_hints(item, hints, "Import hints")
             count += 1
@@ -72,7 +72,7 @@ class HintFiles:
         if folder:
             remember_folder(folder)
             written = self.export_hints_to(Path(folder))
-            self.tab.log_panel.add("info", f"Exported hints of {len(written)} photo(s) to {folder} "
+            self.tab.activity.report("info", f"Exported hints of {len(written)} photo(s) to {folder} "
                                            f"(use: colorize … --hints-dir \"{folder}\")")
 
     def import_hints(self) -> None:
@@ -80,7 +80,7 @@ class HintFiles:
         if folder:
             remember_folder(folder)
             n = self.import_hints_from(Path(folder))
-            self.tab.log_panel.add("info", f"Imported hints for {n} photo(s) from {folder}")
+            self.tab.activity.report("info", f"Imported hints for {n} photo(s) from {folder}")
 
     # --- project files (the queue with hints and strengths) -------------------------------------------------
 
@@ -92,7 +92,7 @@ class HintFiles:
         entries = load_project(path)
         missing = [p for p, _, _ in entries if not p.is_file()]
         for p in missing:
-            self.tab.log_panel.add("warning", f"Project photo not found: {p}")
+            self.tab.activity.report("warning", f"Project photo not found: {p}")
         self.tab.add_paths([p for p, _, _ in entries if p.is_file()])
         by_path = {Path(i.path).resolve(): i for i in self.tab.queue.items}
         count = 0
@@ -115,7 +115,7 @@ class HintFiles:
         if path:
             remember_folder(path)
             self.save_project_to(Path(path))
-            self.tab.log_panel.add("info", f"Saved the project to {path}")
+            self.tab.activity.report("info", f"Saved the project to {path}")
 
     def open_project_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.tab, "Open project", start_folder(), PROJECT_FILTER)
@@ -126,4 +126,4 @@ class HintFiles:
             except (OSError, ValueError, KeyError, HintError) as exc:
                 QMessageBox.warning(self.tab, "Open project", f"This project can't be opened: {exc}")
                 return
-            self.tab.log_panel.add("info", f"Opened {n} photo(s) from {path}")
+            self.tab.activity.report("info", f"Opened {n} photo(s) from {path}")
