@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QFont, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -27,8 +27,10 @@ from colorizer_gui.qt_dialogs import (
     about_text,
     describe_unsaved,
 )
+from colorizer_gui.qt_window_menus import build_menus
 from colorizer_gui.settings import GuiSettings, load_settings, save_settings
 from colorizer_gui.widgets import icons
+from colorizer_gui.widgets.qt_file_drop import FileDrops
 from colorizer_gui.workers import Debounced
 from colorizer_gui.workspace.photo_queue import PhotoItem, PhotoStatus
 from colorizer_gui.workspace.qt_colorize_tab import ColorizeTab
@@ -42,44 +44,6 @@ except ImportError:
     FineTuneTab = None
 
 DEFAULT_SIZE = (1280, 820)
-
-
-class DropOverlay(QWidget):
-    """A translucent "Drop to add" sheet over the window while files are dragged over it."""
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.text = "Drop to add photos"
-        self.hide()
-
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
-        from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
-
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        accent = self.palette().highlight().color()
-        p.fillRect(self.rect(), QColor(accent.red(), accent.green(), accent.blue(), 40))
-        rect = self.rect().adjusted(12, 12, -12, -12)
-        path = QPainterPath()
-        path.addRoundedRect(rect.toRectF(), 16, 16)
-        pen = QPen(accent, 3, Qt.PenStyle.DashLine)
-        p.setPen(pen)
-        p.drawPath(path)
-        font = QFont(self.font())
-        font.setPointSizeF(font.pointSizeF() * 1.8)
-        font.setBold(True)
-        p.setFont(font)
-        metrics = p.fontMetrics()
-        w = metrics.horizontalAdvance(self.text) + 48
-        h = metrics.height() + 28
-        pill = QPainterPath()
-        box = rect.toRectF()
-        pill.addRoundedRect(box.center().x() - w / 2, box.center().y() - h / 2, w, h, h / 2, h / 2)
-        p.fillPath(pill, accent)
-        p.setPen(QColor(255, 255, 255))
-        p.drawText(pill.boundingRect(), Qt.AlignmentFlag.AlignCenter, self.text)
-        p.end()
 
 
 class MainWindow(QMainWindow):
@@ -104,7 +68,6 @@ class MainWindow(QMainWindow):
             remember_folder(settings.last_open_dir)
         self.setWindowTitle("Colorizer")
         self.setWindowIcon(icons.app_icon())
-        self.setAcceptDrops(True)
         self.setMinimumSize(900, 600)
         self._closing = False
         self._close_when_idle = False
@@ -120,9 +83,11 @@ class MainWindow(QMainWindow):
             # hint previews go easy on the CPU while training runs (see hints/preview_worker.py)
             self.colorize_tab.hints.training_busy = lambda: self.finetune_tab.training
         self.setCentralWidget(self.tabs)
-        self.drop_overlay = DropOverlay(self)
+        self.file_drops = FileDrops(self, self.centralWidget)
+        self.file_drops.dropped.connect(self.add_paths)
+        self.file_drops.dragging.connect(self.colorize_tab.empty_state.set_highlight)
 
-        self._build_menus()
+        self.window_actions = build_menus(self)
         self._build_status_bar()
         self.colorize_tab.status_message.connect(self._on_tab_status_message)
         self.colorize_tab.model_problem.connect(self._on_tab_model_problem)
@@ -160,75 +125,6 @@ class MainWindow(QMainWindow):
             if signal is not None and hasattr(signal, "connect"):
                 signal.connect(self.refresh_models)
         return tab
-
-    def _build_menus(self) -> None:
-        t = self.colorize_tab
-        h = t.hints
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        for a in (t.act_open_files, t.act_open_folder, None, t.act_save, t.act_save_as, t.act_save_all, None,
-                  h.act_open_project, h.act_save_project, None):
-            file_menu.addSeparator() if a is None else file_menu.addAction(a)
-        self.act_import_model = QAction("Import model…", self)
-        self.act_import_model.triggered.connect(self.import_model)
-        file_menu.addAction(self.act_import_model)
-        file_menu.addSeparator()
-        self.act_preferences = QAction("Preferences…", self)
-        # The platform's own key first where it has one (an empty one would hide Ctrl+, in the menu).
-        keys = [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences) if not k.isEmpty()]
-        self.act_preferences.setShortcuts(keys + [QKeySequence("Ctrl+,")] if QKeySequence("Ctrl+,") not in keys
-                                          else keys)
-        self.act_preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
-        self.act_preferences.triggered.connect(self.show_preferences)
-        file_menu.addAction(self.act_preferences)
-        file_menu.addSeparator()
-        self.act_quit = QAction("Quit", self)
-        self.act_quit.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
-        if self.act_quit.shortcut().isEmpty():
-            self.act_quit.setShortcut(QKeySequence("Ctrl+Q"))
-        self.act_quit.setMenuRole(QAction.MenuRole.QuitRole)
-        self.act_quit.triggered.connect(self.close)
-        file_menu.addAction(self.act_quit)
-
-        edit_menu = bar.addMenu("&Edit")
-        for a in (h.act_undo, h.act_redo, None, t.act_remove, t.act_retry, None, t.act_move_up, t.act_move_down,
-                  None, t.act_clear_finished):
-            edit_menu.addSeparator() if a is None else edit_menu.addAction(a)
-        self.act_select_all = QAction("Select all photos", self)
-        self.act_select_all.triggered.connect(t.queue_view.selectAll)
-        edit_menu.addAction(self.act_select_all)
-
-        batch_menu = bar.addMenu("&Batch")
-        for a in (t.act_start, t.act_pause, t.act_cancel, None, t.act_open_output, t.act_show_in_folder):
-            batch_menu.addSeparator() if a is None else batch_menu.addAction(a)
-
-        view_menu = bar.addMenu("&View")
-        for a in (t.act_mode_split, t.act_mode_side, t.act_mode_after, t.act_cycle_mode, None, t.act_fit,
-                  t.act_actual, t.act_zoom_in, t.act_zoom_out, None, t.act_toggle_log):
-            view_menu.addSeparator() if a is None else view_menu.addAction(a)
-        h.populate_menu(bar.addMenu("H&ints"))
-
-        help_menu = bar.addMenu("&Help")
-        self.act_guide = QAction("Quick guide", self)
-        self.act_guide.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
-        self.act_guide.triggered.connect(self.show_guide)
-        help_menu.addAction(self.act_guide)
-        self.act_shortcuts = QAction("Keyboard shortcuts", self)
-        self.act_shortcuts.setShortcut(QKeySequence("Ctrl+/"))
-        self.act_shortcuts.triggered.connect(self.show_shortcuts)
-        help_menu.addAction(self.act_shortcuts)
-        help_menu.addSeparator()
-        self.act_about = QAction("About Colorizer", self)
-        self.act_about.setMenuRole(QAction.MenuRole.AboutRole)
-        self.act_about.triggered.connect(self.show_about)
-        help_menu.addAction(self.act_about)
-        about_qt = QAction("About Qt", self)
-        about_qt.setMenuRole(QAction.MenuRole.AboutQtRole)
-        about_qt.triggered.connect(QApplication.aboutQt)
-        help_menu.addAction(about_qt)
-        for a in (self.act_import_model, self.act_preferences, self.act_quit, self.act_select_all, self.act_guide,
-                  self.act_shortcuts):
-            self.addAction(a)   # so the shortcut list and clash check see every window action
 
     def all_actions(self) -> list[QAction]:
         """Every action of the window and its tabs (for the shortcut list and its clash test)."""
@@ -432,49 +328,6 @@ class MainWindow(QMainWindow):
             self._closing = False
             self.close()
 
-    def _drop_paths(self, event) -> list[Path]:
-        mime = event.mimeData()
-        if not mime.hasUrls():
-            return []
-        return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        paths = self._drop_paths(event)
-        if paths:
-            event.acceptProposedAction()
-            self.drop_overlay.text = (f"Drop to add {len(paths)} item{'s' if len(paths) != 1 else ''}"
-                                      if len(paths) > 1 else "Drop to add")
-            self.drop_overlay.setGeometry(self.centralWidget().geometry())
-            self.drop_overlay.raise_()
-            self.drop_overlay.show()
-            self.colorize_tab.empty_state.set_highlight(True)
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event) -> None:  # noqa: N802
-        if self._drop_paths(event):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragLeaveEvent(self, event) -> None:  # noqa: N802
-        self._end_drag()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        self._end_drag()
-        paths = self._drop_paths(event)
-        if not paths:
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        self.raise_()
-        self.activateWindow()
-        self.add_paths(paths)
-
-    def _end_drag(self) -> None:
-        self.drop_overlay.hide()
-        self.colorize_tab.empty_state.set_highlight(False)
-
     def changeEvent(self, event) -> None:  # noqa: N802
         if event.type() == QEvent.Type.PaletteChange:
             icons.icon.cache_clear()
@@ -516,8 +369,3 @@ class MainWindow(QMainWindow):
             done = len(c.queue.with_status(PhotoStatus.DONE))
             if done:
                 self.statusBar().showMessage(f"{done} photo{'s' if done != 1 else ''} colorized", 6000)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        if self.drop_overlay.isVisible():
-            self.drop_overlay.setGeometry(self.centralWidget().geometry())

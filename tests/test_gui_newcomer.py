@@ -156,7 +156,7 @@ def test_menus_hold_what_a_newcomer_looks_for(qtbot, make_window):
     assert "Open project…" in file_items and "Save project…" in file_items
     assert "Open project…" not in texts(menu(window, "Hints"))
     assert texts(menu(window, "Help"))[:2] == ["Quick guide", "Keyboard shortcuts"]
-    assert not window.act_preferences.shortcut().isEmpty()    # the menu shows a key for it
+    assert not window.window_actions.preferences.shortcut().isEmpty()    # the menu shows a key for it
     assert "MODEL_CARD.md" in about_text("colorizer-base 0.3") and "<a href=" in about_text("")
 
 

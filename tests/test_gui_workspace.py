@@ -77,10 +77,10 @@ def drop(window, paths: list[Path]) -> None:
                             Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted()
-    assert window.drop_overlay.isVisible()
+    assert window.file_drops.overlay.isVisible()
     event = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, event)
-    assert not window.drop_overlay.isVisible()
+    assert not window.file_drops.overlay.isVisible()
 
 
 def wait_batch_end(qtbot, controller, timeout=BATCH_TIMEOUT) -> None:
