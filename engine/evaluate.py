@@ -8,7 +8,7 @@ as a user would, to show how well it follows hints.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -174,8 +174,7 @@ def evaluate(colorizer: Colorizer, paths: Sequence[Path], *, hint_counts: Sequen
             for lb, t, s in plain:
                 if s != size:
                     continue
-                ab = colorizer.net.decode(logits, t).float().cpu()[0]
-                out = colorizer.render(photo.lightness, replace(chroma, ab=ab))
+                out = colorizer.render(photo.lightness, colorizer.redecode(chroma, logits, t))
                 scores[lb] = all_metrics(out, truth)
         for lb, n_hints in hinted:
             chroma = colorizer.predict_chroma(photo, random_true_hints(truth, n_hints, rng), render_size)

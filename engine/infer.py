@@ -16,7 +16,7 @@ import re
 import threading
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -230,6 +230,13 @@ class Colorizer:
         if spread:
             ab = spread_hints(ab, L_small, hints, photo_size)
         return Chroma(ab=ab, lightness=L_small, render_size=(rw, rh)), logits
+
+    @torch.inference_mode()
+    def redecode(self, chroma: Chroma, logits: torch.Tensor, temperature: float) -> Chroma:
+        """`chroma` decoded again from the same pass's logits at another temperature (no hints
+        spread), so comparing temperatures costs one network pass, not one per temperature."""
+        net = self.net if logits.device.type == self.device.type else self._cpu_copy()   # a CPU fallback's logits
+        return replace(chroma, ab=net.decode(logits, temperature).float().cpu()[0])
 
     def render(self, lightness: np.ndarray, chroma: Chroma, strength: float = 1.0, *,
                bit_depth: int = 8, cancel: CancelFn | None = None,

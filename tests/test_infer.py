@@ -317,3 +317,15 @@ def test_predictions_from_several_threads_share_the_model_safely(colorizer, make
     assert not any(t.is_alive() for t in threads)
     assert all(torch.equal(ab, alone_hint) for ab in results["hint"]) and len(results["hint"]) == 5
     assert all(torch.equal(ab, alone_plain) for ab in results["plain"]) and len(results["plain"]) == 5
+
+
+def test_redecode_matches_a_fresh_prediction_at_that_temperature(colorizer, make_photo):
+    """Evaluation compares temperatures from one pass: each must equal predicting afresh at it."""
+    photo = read_photo(make_photo("t.png", size=(200, 150)))
+    L, L_small = colorizer.working_lightness(photo, 128)
+    chroma, logits = colorizer.predict_from_lightness(L, L_small, photo.size)
+    for t in (0.2, 1.0):
+        again = colorizer.redecode(chroma, logits, t).ab
+        fresh = colorizer.predict_chroma(photo, render_size=128, temperature=t).ab
+        assert torch.allclose(again, fresh, atol=1e-5), t
+    assert not torch.allclose(colorizer.redecode(chroma, logits, 0.2).ab, colorizer.redecode(chroma, logits, 1.0).ab)
