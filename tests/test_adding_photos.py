@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from colorizer_gui.workspace.adding_photos import ALREADY_QUEUED, photos_to_add, skipped_rows
-from colorizer_gui.workspace.photo_queue import PhotoStatus
+from colorizer_gui.workspace.photo_queue import PhotoStatus, path_key
 
 
 def test_photos_become_rows_and_the_rest_say_why(make_photo, tmp_path):
@@ -12,9 +12,9 @@ def test_photos_become_rows_and_the_rest_say_why(make_photo, tmp_path):
     b = make_photo("b.png", folder=tmp_path / "roll" / "sub")
     (tmp_path / "roll" / "notes.txt").write_text("x")
     (tmp_path / "readme").write_text("x")
-    queued = {a}
+    queued = {path_key(tmp_path / "roll" / ".." / "a.jpg")}   # the same file, named another way
     items, skipped = photos_to_add([a, tmp_path / "roll", tmp_path / "readme", tmp_path / "missing.jpg", b],
-                                   queued=lambda p: p in queued, strength=0.7, in_batch=True)
+                                   queued=queued, strength=0.7, in_batch=True)
     assert [(i.path, i.root, i.strength, i.in_batch) for i in items] == [(b, tmp_path / "roll", 0.7, True)]
     reasons = {s.path: s.reason for s in skipped}
     assert reasons[str(a)] == ALREADY_QUEUED

@@ -6,12 +6,11 @@ No Qt objects: the controller adds the rows this makes to its queue and logs the
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from pathlib import Path
 
-from colorizer_gui.workspace.photo_queue import PhotoItem, PhotoStatus
+from colorizer_gui.workspace.photo_queue import PhotoItem, PhotoStatus, path_key
 from engine.batch import collect_inputs, is_image_name
 
 ALREADY_QUEUED = "already in the queue"
@@ -23,10 +22,10 @@ class Skipped:
     reason: str
 
 
-def photos_to_add(paths: Iterable[str | Path], *, queued: Callable[[Path], bool], strength: float,
+def photos_to_add(paths: Iterable[str | Path], *, queued: Set[str], strength: float,
                   in_batch: bool) -> tuple[list[PhotoItem], list[Skipped]]:
-    """New rows for the photos among `paths` (folders searched recursively) that `queued` does
-    not already hold, starting at colour `strength`; and what was skipped, with reasons."""
+    """New rows for the photos among `paths` (folders searched recursively) whose `path_key` is
+    not in `queued`, starting at colour `strength`; and what was skipped, with reasons."""
     skipped: list[Skipped] = []
     wanted: list[Path] = []
     for raw in paths:
@@ -41,10 +40,10 @@ def photos_to_add(paths: Iterable[str | Path], *, queued: Callable[[Path], bool]
     inputs, problems = collect_inputs(wanted, recursive=True)
     skipped.extend(Skipped(p, reason) for p, reason in problems)
     items: list[PhotoItem] = []
-    seen = set()
+    seen = set(queued)
     for found in inputs:
-        key = os.path.normcase(str(found.path.resolve()))
-        if key in seen or queued(found.path):
+        key = path_key(found.path)
+        if key in seen:
             skipped.append(Skipped(str(found.path), ALREADY_QUEUED))
             continue
         seen.add(key)

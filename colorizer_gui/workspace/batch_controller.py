@@ -139,7 +139,7 @@ class BatchController(QObject):
 
     def add_paths(self, paths: list[str | Path]) -> tuple[list[PhotoItem], list[Skipped]]:
         """Add files and folders (searched recursively). Returns (added, skipped with reasons)."""
-        items, skipped = adding_photos.photos_to_add(paths, queued=self.queue.contains_path,
+        items, skipped = adding_photos.photos_to_add(paths, queued=self.queue.path_keys(),
                                                      strength=self.settings.strength, in_batch=self.running)
         self.queue.add(items)
         for s in skipped:

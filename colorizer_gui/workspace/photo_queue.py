@@ -9,6 +9,7 @@ gets plain copies of what it needs and answers with outcome objects.
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -216,8 +217,12 @@ class QueueModel(QAbstractListModel):
         return self.index(row) if row >= 0 else QModelIndex()
 
     def contains_path(self, path: Path) -> bool:
-        key = _key(path)
-        return any(_key(i.path) == key for i in self._items)
+        key = path_key(path)
+        return any(path_key(i.path) == key for i in self._items)
+
+    def path_keys(self) -> set[str]:
+        """`path_key` of every queued photo, so adding m photos to n costs m + n resolves, not m x n."""
+        return {path_key(i.path) for i in self._items}
 
     def add(self, items: list[PhotoItem]) -> None:
         if not items:
@@ -294,11 +299,13 @@ class QueueModel(QAbstractListModel):
         return [i for i in self._items if i.status in statuses]
 
 
-def _key(path: Path) -> str:
+def path_key(path: Path) -> str:
+    """One photo's identity in the queue: the same file however it was named (a link, a relative
+    path, other letter case where the file system ignores case)."""
     try:
-        return str(path.resolve())
+        return os.path.normcase(str(path.resolve()))
     except OSError:
-        return str(path.absolute())
+        return os.path.normcase(str(path.absolute()))
 
 
 def human_bytes(n: int | None) -> str:
