@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from colorizer_gui.finetune.choices import parse_learning_rate
 from colorizer_gui.widgets import icons
+from colorizer_gui.widgets.qt_form_parts import field_with_button, model_combo, text_button
 from engine.catalog import DEFAULT_MODEL, list_models
 from engine.finetune import (
     CROP_CHOICES,
@@ -107,17 +108,9 @@ class FinetuneForm(QScrollArea):
 
         model = QGroupBox("2 · Model")
         ml = QFormLayout(model)
-        row = QHBoxLayout()
-        self.base_combo = QComboBox()
-        self.base_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.base_combo.setMinimumContentsLength(16)
-        self.base_combo.setToolTip("The model to start from; it is not changed.")
-        self.base_browse = QToolButton()
-        self.base_browse.setText("…")
-        self.base_browse.setToolTip("Start from a model file")
-        row.addWidget(self.base_combo, 1)
-        row.addWidget(self.base_browse)
-        ml.addRow("Start from:", row)
+        self.base_combo = model_combo(16, "The model to start from; it is not changed.")
+        self.base_browse = text_button("…", "Start from a model file")
+        ml.addRow("Start from:", field_with_button(self.base_combo, self.base_browse))
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("e.g. family-1960s")
         self.name_edit.setMaxLength(64)

@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from colorizer_gui.widgets import icons
+from colorizer_gui.widgets.qt_form_parts import centered
 
 
 class EmptyState(QWidget):
@@ -51,11 +52,7 @@ class EmptyState(QWidget):
         self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.subtitle.setStyleSheet("color: palette(placeholder-text);")
         self.subtitle.setMaximumWidth(460)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.subtitle)
-        row.addStretch(1)
-        outer.addLayout(row)
+        outer.addLayout(centered(self.subtitle))
         outer.addSpacing(18)
 
         buttons = QHBoxLayout()
@@ -76,11 +73,7 @@ class EmptyState(QWidget):
         self.samples_button.setCursor(Qt.CursorShape.PointingHandCursor)
         buttons.addStretch(1)
         outer.addLayout(buttons)
-        sample_row = QHBoxLayout()
-        sample_row.addStretch(1)
-        sample_row.addWidget(self.samples_button)
-        sample_row.addStretch(1)
-        outer.addLayout(sample_row)
+        outer.addLayout(centered(self.samples_button))
         outer.addSpacing(10)
 
         self.formats = QLabel("JPEG · PNG · TIFF · WebP · BMP · GIF   —   your originals are never changed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 
 def section_title(title: str) -> QLabel:
@@ -37,3 +37,48 @@ def add_form(parent_layout: QVBoxLayout) -> QFormLayout:
     form.setVerticalSpacing(8)
     parent_layout.addLayout(form)
     return form
+
+
+def panel_column(panel: QWidget, margins: tuple[int, int, int, int]) -> tuple[QVBoxLayout, QHBoxLayout]:
+    """`panel`'s column and a tight row of buttons for its top (added by the caller when filled)."""
+    layout = QVBoxLayout(panel)
+    layout.setContentsMargins(*margins)
+    layout.setSpacing(6)
+    bar = QHBoxLayout()
+    bar.setSpacing(2)
+    return layout, bar
+
+
+def field_with_button(field: QWidget, button: QWidget, spacing: int | None = None) -> QHBoxLayout:
+    """A form field that takes the width, with its button (Import…, Browse…) beside it."""
+    row = QHBoxLayout()
+    if spacing is not None:
+        row.setSpacing(spacing)
+    row.addWidget(field, 1)
+    row.addWidget(button)
+    return row
+
+
+def centered(widget: QWidget) -> QHBoxLayout:
+    """`widget` at its own width in the middle of a row."""
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(widget)
+    row.addStretch(1)
+    return row
+
+
+def model_combo(min_chars: int, tip: str) -> QComboBox:
+    """A combo box of model names that shrinks to `min_chars` rather than to its longest name."""
+    combo = QComboBox()
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(min_chars)
+    combo.setToolTip(tip)
+    return combo
+
+
+def text_button(text: str, tip: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    button.setToolTip(tip)
+    return button

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QToolButton, QWidget
 
+from colorizer_gui.widgets.qt_form_parts import panel_column
 from colorizer_gui.workspace.photo_queue import QueueModel
 from colorizer_gui.workspace.qt_queue_view import QueueView
 
@@ -26,11 +27,7 @@ class QueuePanel(QWidget):
 
     def __init__(self, queue: QueueModel, header_actions: list[QAction], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 4, 6)
-        layout.setSpacing(6)
-        header = QHBoxLayout()
-        header.setSpacing(2)
+        layout, header = panel_column(self, (8, 6, 4, 6))
         self.title = QLabel("Photos")
         font = QFont(self.title.font())
         font.setBold(True)

@@ -19,7 +19,14 @@ from PySide6.QtWidgets import (
 )
 
 from colorizer_gui.settings import GuiSettings
-from colorizer_gui.widgets.qt_form_parts import add_form, hint_label, section_title
+from colorizer_gui.widgets.qt_form_parts import (
+    add_form,
+    field_with_button,
+    hint_label,
+    model_combo,
+    section_title,
+    text_button,
+)
 from colorizer_gui.workspace.qt_output_settings import OutputSettings
 from engine.catalog import DEFAULT_MODEL, ModelEntry
 from engine.options import DEFAULT_RENDER_SIZE, MAX_STRENGTH
@@ -102,18 +109,9 @@ class SettingsPanel(QScrollArea):
         # --- model ---
         layout.addWidget(section_title("Model"))
         form = add_form(layout)
-        self.model_combo = QComboBox()
-        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_combo.setMinimumContentsLength(10)
-        self.model_combo.setToolTip("The trained model that predicts the colours.")
-        self.import_button = QToolButton()
-        self.import_button.setText("Import…")
-        self.import_button.setToolTip("Add a model file (.safetensors) to your models")
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        row.addWidget(self.model_combo, 1)
-        row.addWidget(self.import_button)
-        form.addRow("Model", row)
+        self.model_combo = model_combo(10, "The trained model that predicts the colours.")
+        self.import_button = text_button("Import…", "Add a model file (.safetensors) to your models")
+        form.addRow("Model", field_with_button(self.model_combo, self.import_button, spacing=6))
         self.device_combo = QComboBox()
         self.device_combo.setToolTip("Where the work is done. Automatic uses a graphics card when there is one.")
         form.addRow("Device", self.device_combo)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from colorizer_gui.widgets.qt_form_parts import panel_column
 from colorizer_gui.workspace.qt_compare_view import CompareView
 from colorizer_gui.workspace.qt_queue_panel import tool_button
 
@@ -41,11 +42,7 @@ class ViewerPanel(QWidget):
     def __init__(self, mode_actions: list[QAction], zoom_actions: list[QAction],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 6, 4, 6)
-        layout.setSpacing(6)
-        bar = QHBoxLayout()
-        bar.setSpacing(2)
+        layout, bar = panel_column(self, (4, 6, 4, 6))
         for action in mode_actions:
             bar.addWidget(tool_button(action, text_beside=True))
         bar.addStretch(1)
