@@ -219,7 +219,7 @@ def test_export_import_project_and_cli_match_gui(qtbot, tab, tmp_path, hint_mode
     # the GUI's saved output equals the CLI's with the exported hints
     from engine.photo_io import read_photo
 
-    gui_rgb = tab.controller.engine.worker.colorizer.render(read_photo(item.path).lightness, item.chroma, 1.0)
+    gui_rgb = tab.controller.engine.colorizer.render(read_photo(item.path).lightness, item.chroma, 1.0)
     out = tmp_path / "out"
     assert cli.main([str(item.path), "-o", str(out), "--model", str(hint_model_path), "--hints-dir", str(folder),
                      "--device", "cpu", "-q"]) == 0
@@ -286,7 +286,7 @@ def test_save_reuses_the_hint_preview_and_predicts_again_after_a_change(qtbot, t
     c.settings.render_size = default
     assert c.current_chroma(item) is previewed
 
-    colorizer = c.engine.worker.colorizer
+    colorizer = c.engine.colorizer
     lightness = read_photo(item.path).lightness
     passes: list[str] = []   # network passes outside the hint preview thread
     handle = colorizer.net.register_forward_hook(

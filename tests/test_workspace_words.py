@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from colorizer_gui.workspace.batch_controller import Overall
 from colorizer_gui.workspace.photo_queue import PhotoStatus
-from colorizer_gui.workspace.words import describe_overall
+from colorizer_gui.workspace.words import describe_added, describe_overall
 
 
 def test_running_batch_says_which_photo_and_time_left():
@@ -25,3 +25,9 @@ def test_idle_queue_lists_only_the_counts_it_has():
     assert describe_overall(Overall(), photos=1, counts={PhotoStatus.QUEUED: 1}, running=False, paused=False,
                             model_ready=True) == "1 photo · 1 waiting"
     assert describe_overall(Overall(), photos=0, counts={}, running=False, paused=False, model_ready=True) == ""
+
+
+def test_added_line_counts_photos_and_skipped_files_and_starts_with_a_capital():
+    assert describe_added(3, 0) == "Added 3 photos"
+    assert describe_added(1, 1) == "Added 1 photo; skipped 1 file (see Activity)"
+    assert describe_added(0, 2) == "Skipped 2 files (see Activity)"

@@ -18,7 +18,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +31,7 @@ from colorizer_gui.finetune.run import FinetuneRun, RunState
 from colorizer_gui.finetune.run_controller import RunController
 from colorizer_gui.finetune.words import describe_estimate, describe_scan
 from colorizer_gui.folders import remember_folder, start_folder
+from colorizer_gui.widgets.qt_form_parts import splitter
 from colorizer_gui.widgets.qt_message_bar import MessageBar
 from colorizer_gui.workers import Debounced, create_worker
 from engine.finetune import FinetuneOptions, Session, find_resumable
@@ -100,23 +100,15 @@ class FineTuneTab(QWidget):
         outer.setContentsMargins(10, 8, 10, 8)
         self.banner = MessageBar()
         outer.addWidget(self.banner)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.setChildrenCollapsible(False)
-        outer.addWidget(splitter, 1)
-
         # left: the choices; right: the run. The tab drives their widgets (panel.WIDGETS) as its own
         # attributes, as the tests do.
         self.form = FinetuneForm()
-        splitter.addWidget(self.form)
-
         self.run_panel = RunPanel()
-        splitter.addWidget(self.run_panel)
         for panel in (self.form, self.run_panel):
             for name in panel.WIDGETS:
                 setattr(self, name, getattr(panel, name))
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([400, 700])
+        outer.addWidget(splitter(Qt.Orientation.Horizontal, [(self.form, 0, False), (self.run_panel, 1, False)],
+                                 [400, 700]), 1)
 
     def _connect(self) -> None:
         run = self.controller

@@ -50,7 +50,7 @@ class HintController(QObject):
         panel.settings_edited.connect(self._on_settings_edited)
         # Set by the window when it has a Fine-tune tab: whether a training process is computing.
         self.training_busy: Callable[[], bool] = lambda: False
-        self.worker = HintPreviewWorker(lambda: tab.controller.engine.worker.colorizer, self,
+        self.worker = HintPreviewWorker(lambda: tab.controller.engine.colorizer, self,
                                         busy=lambda: tab.controller.computing() or self.training_busy())
         self.worker.ready.connect(self._on_worker_ready)
         self.worker.failed.connect(self._on_worker_failed)

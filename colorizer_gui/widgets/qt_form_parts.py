@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QSplitter, QToolButton, QVBoxLayout, QWidget
 
 
 def section_title(title: str) -> QLabel:
@@ -82,3 +82,15 @@ def text_button(text: str, tip: str) -> QToolButton:
     button.setText(text)
     button.setToolTip(tip)
     return button
+
+
+def splitter(orientation: Qt.Orientation, panes: list[tuple[QWidget, int, bool]], sizes: list[int]) -> QSplitter:
+    """A splitter of (widget, stretch, collapsible) panes: what grows with the window, what the
+    user may drag shut, and where the handles start."""
+    split = QSplitter(orientation)
+    for i, (widget, stretch, collapsible) in enumerate(panes):
+        split.addWidget(widget)
+        split.setStretchFactor(i, stretch)
+        split.setCollapsible(i, collapsible)
+    split.setSizes(sizes)
+    return split

@@ -342,9 +342,15 @@ class EngineThread(QObject):
         if not self._stopped:
             create_worker(self.worker.execute, task, _pool=self._pool)
 
+    @property
+    def colorizer(self) -> Colorizer | None:
+        """The loaded model (None before the first load), for work that runs beside the queue's:
+        hint previews call its thread-safe predict on a thread of their own."""
+        return self.worker.colorizer
+
     def render(self, lightness: np.ndarray, chroma: Chroma, strength: float) -> np.ndarray | None:
         """Re-render a preview (any thread): rendering uses only the chroma, never the network."""
-        colorizer = self.worker.colorizer
+        colorizer = self.colorizer
         return None if colorizer is None else colorizer.render(lightness, chroma, strength)
 
     @property

@@ -13,7 +13,6 @@ from pathlib import Path
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QMessageBox,
-    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -24,6 +23,7 @@ from colorizer_gui.folders import remember_folder
 from colorizer_gui.hints.controller import HintController
 from colorizer_gui.settings import GuiSettings
 from colorizer_gui.widgets.qt_empty_state import EmptyState
+from colorizer_gui.widgets.qt_form_parts import splitter
 from colorizer_gui.widgets.qt_layout_state import restore_splitter_states, splitter_states
 from colorizer_gui.widgets.qt_log_panel import LogPanel
 from colorizer_gui.workspace.batch_controller import BatchController
@@ -43,7 +43,7 @@ from colorizer_gui.workspace.qt_photo_files import (
 from colorizer_gui.workspace.qt_queue_panel import QueuePanel
 from colorizer_gui.workspace.qt_settings_panel import SettingsPanel, effective_model
 from colorizer_gui.workspace.qt_viewer_panel import ViewerPanel
-from colorizer_gui.workspace.words import describe_overall
+from colorizer_gui.workspace.words import describe_added, describe_overall
 from engine.catalog import list_models
 
 
@@ -105,13 +105,8 @@ class ColorizeTab(QWidget):
                                    [self.act_fit, self.act_actual])
         self.viewer, self.info_label = viewer_panel.viewer, viewer_panel.info_label
 
-        self.work_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.work_splitter.setChildrenCollapsible(False)
-        self.work_splitter.addWidget(self.queue_panel)
-        self.work_splitter.addWidget(viewer_panel)
-        self.work_splitter.setStretchFactor(0, 0)
-        self.work_splitter.setStretchFactor(1, 1)
-        self.work_splitter.setSizes([320, 640])
+        self.work_splitter = splitter(Qt.Orientation.Horizontal,
+                                      [(self.queue_panel, 0, False), (viewer_panel, 1, False)], [320, 640])
 
         self.empty_state = EmptyState(samples_available=bool(sample_files()))
         self.stack = QStackedWidget()
@@ -119,25 +114,16 @@ class ColorizeTab(QWidget):
         self.stack.addWidget(self.work_splitter)
 
         self.settings_panel = SettingsPanel(self.settings)
-        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.main_splitter.setChildrenCollapsible(False)
-        self.main_splitter.addWidget(self.stack)
-        self.main_splitter.addWidget(self.settings_panel)
-        self.main_splitter.setStretchFactor(0, 1)
-        self.main_splitter.setStretchFactor(1, 0)
-        self.main_splitter.setSizes([960, 300])
+        self.main_splitter = splitter(Qt.Orientation.Horizontal,
+                                      [(self.stack, 1, False), (self.settings_panel, 0, False)], [960, 300])
 
         self.log_panel = LogPanel()
         self.log_panel.setMinimumHeight(70)
         self.activity = ActivityLog()   # report here: the log file and this panel both get the line
         self.log_panel.follow(self.activity)
-        self.vertical_splitter = QSplitter(Qt.Orientation.Vertical)
-        self.vertical_splitter.addWidget(self.main_splitter)
-        self.vertical_splitter.addWidget(self.log_panel)
-        self.vertical_splitter.setStretchFactor(0, 1)
-        self.vertical_splitter.setStretchFactor(1, 0)
-        self.vertical_splitter.setCollapsible(0, False)
-        self.vertical_splitter.setSizes([600, 110])
+        # the Activity log may be dragged shut; the work above it never
+        self.vertical_splitter = splitter(Qt.Orientation.Vertical,
+                                          [(self.main_splitter, 1, False), (self.log_panel, 0, True)], [600, 110])
         outer.addWidget(self.vertical_splitter, 1)
 
     def _connect(self) -> None:
@@ -197,13 +183,8 @@ class ColorizeTab(QWidget):
         self.controller.add_skipped_rows(explicit)
         for item in items:
             self.loader.load_thumbnail(item.id, item.path)
-        parts = []
-        if items:
-            parts.append(f"Added {len(items)} photo{'s' if len(items) != 1 else ''}")
-        if skipped:
-            parts.append(f"skipped {len(skipped)} file{'s' if len(skipped) != 1 else ''} (see Activity)")
-        if parts:
-            self.status_message.emit("; ".join(parts), 6000)
+        if items or skipped:
+            self.status_message.emit(describe_added(len(items), len(skipped)), 6000)
         if skipped and not self.act_toggle_log.isChecked():
             self.act_toggle_log.setChecked(True)
         if items and self.queue_view.currentIndex().row() < 0:

@@ -25,3 +25,13 @@ def describe_overall(o: Overall, *, photos: int, counts: dict[PhotoStatus, int],
     parts = [f"{photos} photo{'s' if photos != 1 else ''}"]
     parts += [f"{counts[status]} {word}" for status, word in _COUNTED if counts.get(status)]
     return " · ".join(parts)
+
+
+def describe_added(added: int, skipped: int) -> str:
+    """The status line after photos were added: "Added 3 photos; skipped 1 file (see Activity)"."""
+    parts = []
+    if added:
+        parts.append(f"Added {added} photo{'s' if added != 1 else ''}")
+    if skipped:
+        parts.append(f"{'skipped' if added else 'Skipped'} {skipped} file{'s' if skipped != 1 else ''} (see Activity)")
+    return "; ".join(parts)
