@@ -30,6 +30,7 @@ from engine.photo_io import is_colorizer_output, read_photo, remove_stale_partia
 
 if TYPE_CHECKING:  # the colorizer is passed in: planning a batch loads no torch (the app, `colorize --help`)
     from engine.infer import Chroma, Colorizer, ColorizeResult
+    from engine.photo_cache import LastPhoto
 
 log = logging.getLogger(__name__)
 
@@ -346,11 +347,13 @@ def _hints_for(job: Job, settings: BatchSettings) -> list[Hint] | None:
 def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
                  cancel: Callable[[], bool] | None = None,
                  progress: Callable[[float, str], None] | None = None,
-                 chroma: Chroma | None = None, keep_result: bool = False) -> JobResult:
+                 chroma: Chroma | None = None, keep_result: bool = False,
+                 photos: LastPhoto | None = None) -> JobResult:
     """Read, colorize and write one photo; every failure becomes a "failed" result, never a raise.
 
     `chroma` is a prediction made earlier for this photo (a preview), passed on to
     `Colorizer.colorize`. `keep_result` puts the `ColorizeResult` into the result's `colorized`.
+    `photos` reads the source through the app's last decoded photo (one decode per view).
     """
     start = time.monotonic()
     kept: ColorizeResult | None = None
@@ -365,7 +368,8 @@ def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
     renamed = [f"{job.dest.name} already exists, so this was saved as {dest.name}"] if dest != job.dest else []
     try:
         hints = _hints_for(job, settings)
-        photo = read_photo(job.source, max_pixels=settings.max_pixels)
+        photo = (photos.read(job.source, settings.max_pixels) if photos is not None
+                 else read_photo(job.source, max_pixels=settings.max_pixels))
         result = colorizer.colorize(photo, hints, settings.render_size, settings.strength,
                                     cancel=cancel, progress=progress, chroma=chroma)
         if keep_result:

@@ -32,7 +32,8 @@ from colorizer_gui.workers import create_worker
 from engine.batch import BatchSettings, Job, JobResult, colorize_job
 from engine.errors import Cancelled
 from engine.hint_files import Hint
-from engine.photo_io import Photo, PhotoError, read_photo, write_photo
+from engine.photo_cache import LastPhoto
+from engine.photo_io import Photo, PhotoError, write_photo
 from engine.weights import ModelError, ModelInfo
 
 if TYPE_CHECKING:
@@ -208,6 +209,8 @@ class EngineWorker(QObject):
         self.colorizer: Colorizer | None = None
         self.model_id = ""
         self._loads = 0
+        # Previewing, colorizing and saving the photo in view decode its file once between them.
+        self.photos = LastPhoto()
 
     @Slot(object)
     def execute(self, task: object) -> None:
@@ -245,7 +248,8 @@ class EngineWorker(QObject):
         try:
             # The kept result gives the viewer the chroma and decoded photo without a second read.
             result = colorize_job(task.job, self.colorizer, task.settings, cancel=task.cancel.is_set,
-                                  progress=report, chroma=task.chroma, keep_result=True)
+                                  progress=report, chroma=task.chroma, keep_result=True,
+                                  photos=self.photos)
         except MemoryError:
             result = JobResult(task.job, "failed", "not enough memory for this photo; choose a faster detail setting",
                                error_type=MemoryError)
@@ -267,7 +271,7 @@ class EngineWorker(QObject):
         if task.cancel.is_set():
             return PreviewOutcome(task, cancelled=True)
         try:
-            photo = read_photo(task.path, max_pixels=task.max_pixels)
+            photo = self.photos.read(task.path, task.max_pixels)
         except PhotoError as exc:
             return PreviewOutcome(task, message=str(exc))
         except MemoryError:
@@ -281,7 +285,7 @@ class EngineWorker(QObject):
         if self.colorizer is None:
             return SaveOutcome(task, False, message="no colour model is loaded")
         try:
-            photo = read_photo(task.source, max_pixels=task.max_pixels)
+            photo = self.photos.read(task.source, task.max_pixels)
             rgb = self.colorizer.render(photo.lightness, task.chroma, task.strength, bit_depth=photo.bit_depth,
                                         cancel=task.cancel.is_set)
             if task.cancel.is_set():
