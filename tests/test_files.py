@@ -81,7 +81,7 @@ def test_kill_9_leaves_a_partial_that_the_next_write_removes(tmp_path):
 
 def test_every_writer_goes_through_it(tmp_path, tiny_model_path):
     """Each writer sweeps a dead writer's partial from its folder: proof it uses atomic_write."""
-    from colorizer_gui.hints.state import save_project
+    from colorizer_gui.hints.project_files import save_project
     from colorizer_gui.settings import GuiSettings, load_settings, save_settings
     from engine.hints import Hint, load_hints, save_hints
     from engine.model_manager import import_model

@@ -11,9 +11,9 @@ from hint_models import make_hint_following_model
 from PIL import Image
 from PySide6.QtCore import QPointF, Qt
 
+from colorizer_gui.hints.edit_history import HintStore
 from colorizer_gui.hints.preview_worker import HintPreviewWorker, HintRequest
 from colorizer_gui.hints.qt_overlay import viewer_point
-from colorizer_gui.hints.state import HintStore
 from engine import cli
 from engine.devices import threads_are_per_thread
 from engine.hints import Hint, color_ab

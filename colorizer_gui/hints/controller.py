@@ -23,10 +23,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from colorizer_gui.hints.color_choice import ChooseColor, ColorChoice
+from colorizer_gui.hints.edit_history import HintStore
 from colorizer_gui.hints.preview_worker import HintPreviewWorker, HintRequest, HintResult
 from colorizer_gui.hints.qt_hint_files import HintFiles
 from colorizer_gui.hints.qt_overlay import HintOverlay
-from colorizer_gui.hints.state import HintStore
 from engine.hint_files import Hint
 
 

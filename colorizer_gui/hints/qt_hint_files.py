@@ -2,7 +2,7 @@
 
 Export/import use the CLI's `--hints-dir` format: one <photo stem>.json per photo, so hints
 placed in the app colour the same photo the same way from the command line. A project file
-keeps every photo of the queue with its hints and strength (the format is in state.py).
+keeps every photo of the queue with its hints and strength (the format is in project_files.py).
 
 Imported hints and an opened project's hints are edits in the undo history like any other
 (`HintStore.set_hints`), so a wrong import can be taken back.
@@ -16,7 +16,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from colorizer_gui.folders import in_start_folder, remember_folder, start_folder
-from colorizer_gui.hints.state import HintStore, hints_file_name, load_project, save_project
+from colorizer_gui.hints.edit_history import HintStore
+from colorizer_gui.hints.project_files import hints_file_name, load_project, save_project
 from engine.errors import HintError
 from engine.hint_files import load_hints, save_hints
 

@@ -1,6 +1,6 @@
 """The activity log: every photo that failed or was skipped, with the reason, in plain words.
 
-Its lines come from the window's `ActivityLog` (colorizer_gui/activity.py), that is from
+Its lines come from the window's `ActivityLog` (colorizer_gui/activity_log.py), that is from
 `logging`, so the log file holds the same lines.
 """
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from colorizer_gui.activity import ActivityLog
+from colorizer_gui.activity_log import ActivityLog
 from colorizer_gui.folders import remember_folder
 from colorizer_gui.hints.controller import HintController
 from colorizer_gui.settings import GuiSettings
