@@ -153,3 +153,26 @@ def test_debounced_calls_once_after_the_burst_and_not_after_its_owner_is_gone(qt
     owner.deleteLater()                             # the view closes with a call pending
     qtbot.wait(200)
     assert len(calls) == 2
+
+
+def test_clicking_through_photos_shows_only_the_last_ones_before_image(qtbot, tmp_path):
+    """The viewer's "before" decode: the newest selection wins, a superseded photo never appears."""
+    from PIL import Image
+
+    from colorizer_gui.workspace.previews import ImageLoader
+
+    paths = []
+    for i in range(6):
+        paths.append(tmp_path / f"p{i}.png")
+        Image.new("L", (400 + 40 * i, 300), 30 * i).save(paths[-1])
+    loader = ImageLoader()
+    shown: list = []
+    loader.before_loaded.connect(shown.append)
+    for i, path in enumerate(paths):          # faster than the decodes: most are superseded
+        loader.load_before(i, path)
+    qtbot.waitUntil(lambda: bool(shown) and shown[-1].item_id == 5, timeout=10_000)
+    qtbot.wait(200)                            # anything still on its way would arrive now
+    loader.close()
+    assert [r.item_id for r in shown] == [5]
+    assert (shown[0].image.width(), shown[0].image.height()) == (600, 300) and not shown[0].error
+    assert shown[0].image.pixelColor(10, 10).red() == 150

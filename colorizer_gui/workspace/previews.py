@@ -4,7 +4,7 @@ Two small pools (colorizer_gui.workers), separate from the engine thread so they
 while a batch runs:
 
 - `ImageLoader` decodes originals with Pillow (JPEG draft mode makes big scans cheap) into
-  thumbnails for the queue and viewing-size "before" images.
+  thumbnails for the queue and viewing-size "before" images (the newest selection wins).
 - `PreviewRenderer` re-renders the selected photo from its cached chroma when the strength
   changes. Only the newest request matters: while one render runs, a newer request replaces
   any waiting one, so dragging the slider never builds a backlog.
@@ -104,6 +104,13 @@ def load_display_image(path: Path, long_side: int) -> tuple[QImage, tuple[int, i
         return _qimage(im), full
 
 
+def _decode_before(item_id: int, path: Path) -> BeforeLoaded:
+    try:
+        return BeforeLoaded(item_id, load_display_image(path, PREVIEW_LONG_SIDE)[0])
+    except Exception as exc:  # noqa: BLE001 - shown as "cannot show this photo" in the viewer
+        return BeforeLoaded(item_id, None, error=str(exc) or type(exc).__name__)
+
+
 class ImageLoader(QObject):
     """Thumbnails and viewing-size originals, decoded on a background pool.
 
@@ -120,10 +127,11 @@ class ImageLoader(QObject):
         super().__init__(parent)
         self._pool = QThreadPool(self)              # thumbnails: every one is wanted
         self._pool.setMaxThreadCount(workers)
-        self._before_pool = QThreadPool(self)       # the viewer's photo: one at a time, newest first
-        self._before_pool.setMaxThreadCount(1)
+        self._before = LatestOnly(self, name="colorizer-before")   # the viewer's photo: the newest wins
+        self._before.returned.connect(self._on_before)
+        self._source_pool = QThreadPool(self)       # the viewer's lightness for re-rendering
+        self._source_pool.setMaxThreadCount(1)
         self._closed = False
-        self._wanted_before: int | None = None
 
     def load_thumbnail(self, item_id: int, path: Path) -> None:
         if not self._closed:
@@ -131,22 +139,20 @@ class ImageLoader(QObject):
                           _connect={"yielded": self.thumbnail_loaded})
 
     def load_before(self, item_id: int, path: Path) -> None:
-        """Only the newest request is decoded; older ones still waiting are dropped."""
-        if self._closed:
-            return
-        self._wanted_before = item_id
-        create_worker(self._before, item_id, path, _pool=self._before_pool,
-                      _connect={"yielded": self.before_loaded})
+        """Only the newest request is decoded and shown; older ones still waiting are dropped."""
+        if not self._closed:
+            self._before.submit(_decode_before, item_id, path)
 
     def load_source(self, item_id: int, path: Path, max_pixels: int | None) -> None:
         """The photo's lightness at viewing size (engine.photo_io decodes it), for re-rendering."""
         if not self._closed:
-            create_worker(self._source, item_id, path, max_pixels, _pool=self._before_pool,
+            create_worker(self._source, item_id, path, max_pixels, _pool=self._source_pool,
                           _connect={"yielded": self.source_loaded})
 
     def close(self) -> None:
         self._closed = True
-        for pool in (self._pool, self._before_pool):
+        self._before.close()
+        for pool in (self._pool, self._source_pool):
             pool.clear()          # requests not started are dropped
             pool.waitForDone()
 
@@ -166,17 +172,9 @@ class ImageLoader(QObject):
         if not self._closed:
             yield result
 
-    def _before(self, item_id: int, path: Path) -> Iterator[BeforeLoaded]:
-        if item_id != self._wanted_before or self._closed:
-            return
-        try:
-            image, _ = load_display_image(path, PREVIEW_LONG_SIDE)
-            result = BeforeLoaded(item_id, image)
-        except Exception as exc:  # noqa: BLE001 - shown as "cannot show this photo" in the viewer
-            result = BeforeLoaded(item_id, None, error=str(exc) or type(exc).__name__)
-        if not self._closed:
-            yield result
-
+    def _on_before(self, _ticket: int, result: BeforeLoaded, current: bool) -> None:
+        if current and not self._closed:
+            self.before_loaded.emit(result)
 
     def _source(self, item_id: int, path: Path, max_pixels: int | None) -> Iterator[SourceLoaded]:
         if self._closed:
