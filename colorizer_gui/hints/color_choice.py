@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 from colorizer_gui.folders import remember_folder, start_folder
 from colorizer_gui.hints.preview_worker import HintPreviewWorker
 from colorizer_gui.hints.qt_overlay import viewer_point
+from colorizer_gui.workspace.qt_photo_files import PHOTO_FILTER
 from engine.hint_files import Hint
 
 DEFAULT_HINT_COLOR = "#b5651d"
@@ -172,7 +173,7 @@ class ColorChoice:
 
     def choose_reference(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.tab, "Reference colour photo", start_folder(),
-                                              "Images (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.bmp)")
+                                              PHOTO_FILTER)
         if not path:
             return
         remember_folder(path)
