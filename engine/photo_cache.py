@@ -25,7 +25,9 @@ def _identity(path: Path, max_pixels: int | None) -> tuple | None:
         st = os.stat(path)
     except OSError:
         return None
-    return str(Path(path).resolve()), st.st_size, st.st_mtime_ns, max_pixels
+    # ctime and inode too: a file replaced by another of the same size with its time kept (cp -p)
+    # is still a new file.
+    return str(Path(path).resolve()), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, max_pixels
 
 
 class LastPhoto:

@@ -35,6 +35,17 @@ def test_the_same_file_is_decoded_once_and_an_edited_one_again(tmp_path):
     assert photos.decodes == 3
 
 
+def test_a_file_replaced_by_one_of_the_same_size_and_time_is_read_again(tmp_path):
+    src, other = _write(tmp_path / "a.bmp"), _write(tmp_path / "b.bmp", seed=3)   # BMP: no compression
+    assert src.stat().st_size == other.stat().st_size    # same size: only the pixels differ
+    photos = LastPhoto()
+    first = photos.read(src)
+    st = os.stat(src)
+    os.replace(other, src)                               # as `cp -p` or a sync tool would leave it
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert not np.array_equal(photos.read(src).lightness, first.lightness) and photos.decodes == 2
+
+
 def test_only_one_photo_is_kept_and_big_ones_not_at_all(tmp_path):
     a, b = _write(tmp_path / "a.png"), _write(tmp_path / "b.png", seed=2)
     photos = LastPhoto(keep_max_pixels=64 * 48)
