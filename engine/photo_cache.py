@@ -3,8 +3,8 @@
 The app predicts a photo's colours for the viewer, may colorize it in a batch, and saves it
 again after the strength changes: each step needs the full-resolution lightness, and a
 12 MP JPEG costs a quarter of a second (a 16-bit TIFF far more) to decode. `LastPhoto` keeps
-the one most recently decoded, keyed by the file's identity (path, size, modification time)
-and the pixel limit it was read with, so an edited or replaced file is read again.
+the one most recently decoded, keyed by the file's identity (path, inode, size, modification and change
+times) and the pixel limit it was read with, so an edited or replaced file is read again.
 """
 
 from __future__ import annotations
@@ -41,15 +41,14 @@ class LastPhoto:
 
     def get(self, path: Path, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Photo | None:
         """The kept photo if it is this file as it is now, read with this limit; else None."""
-        if self._photo is None:
-            return None
-        return self._photo if _identity(path, max_pixels) == self._key else None
+        return self._match(_identity(path, max_pixels))
 
     def read(self, path: Path, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Photo:
         """The photo, decoded only if it is not the one kept (raises what read_photo raises)."""
-        photo = self.get(path, max_pixels)
+        # The identity is taken before decoding: a file replaced meanwhile is read again next time.
+        key = _identity(path, max_pixels)
+        photo = self._match(key)
         if photo is None:
-            key = _identity(path, max_pixels)
             photo = read_photo(path, max_pixels=max_pixels)
             self.decodes += 1
             self._keep(key, photo)
@@ -58,8 +57,10 @@ class LastPhoto:
     def clear(self) -> None:
         self._key, self._photo = None, None
 
+    def _match(self, key: tuple | None) -> Photo | None:
+        return self._photo if key is not None and key == self._key else None
+
     def _keep(self, key: tuple | None, photo: Photo) -> None:
-        # The identity is taken before decoding: a file replaced meanwhile is read again next time.
         w, h = photo.size
         if key is None or w * h > self.keep_max_pixels:
             self.clear()

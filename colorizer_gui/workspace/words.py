@@ -22,7 +22,7 @@ def describe_overall(o: Overall, *, photos: int, counts: dict[PhotoStatus, int],
         return text
     if not photos:
         return ""
-    parts = [f"{photos} photo{'s' if photos != 1 else ''}"]
+    parts = [_count(photos, "photo")]
     parts += [f"{counts[status]} {word}" for status, word in _COUNTED if counts.get(status)]
     return " · ".join(parts)
 
@@ -31,7 +31,11 @@ def describe_added(added: int, skipped: int) -> str:
     """The status line after photos were added: "Added 3 photos; skipped 1 file (see Activity)"."""
     parts = []
     if added:
-        parts.append(f"Added {added} photo{'s' if added != 1 else ''}")
+        parts.append(f"Added {_count(added, 'photo')}")
     if skipped:
-        parts.append(f"{'skipped' if added else 'Skipped'} {skipped} file{'s' if skipped != 1 else ''} (see Activity)")
+        parts.append(f"{'skipped' if added else 'Skipped'} {_count(skipped, 'file')} (see Activity)")
     return "; ".join(parts)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
