@@ -128,6 +128,9 @@ def make_settings(options: FinetuneOptions, out_dir: Path | str) -> TrainSetting
         preview_count=4,
         validate_on_stop=True,
         name=options.name,
+        # A 2.x base model: its early ImageNet layers (edges, textures) stay as they are, so a
+        # few hundred photos adapt the colours without wearing away what it recognises.
+        encoder_training="late",
     )
 
 

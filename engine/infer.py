@@ -28,7 +28,7 @@ from engine.color import DisplayConverter, clamp_to_gamut
 from engine.devices import describe_device, is_out_of_memory, resolve_device
 from engine.errors import Cancelled  # defined there (no torch); importers also find it here
 from engine.hints import Hint, rasterize, spread_hints
-from engine.model import ColorUNet, make_input
+from engine.model import ColorNet, make_input
 from engine.options import DEFAULT_RENDER_SIZE, MAX_STRENGTH, MIN_RENDER_SIZE
 from engine.output_label import OutputLabel
 from engine.photo_io import Photo, Stopwatch, read_photo
@@ -119,9 +119,9 @@ class RowUpsampler:
 class Colorizer:
     """A loaded model on a device. Safe to share between a preview and a batch (one at a time)."""
 
-    def __init__(self, model: str | Path | ColorUNet | None = None, device: str = "auto",
+    def __init__(self, model: str | Path | ColorNet | None = None, device: str = "auto",
                  info: ModelInfo | None = None) -> None:
-        if isinstance(model, ColorUNet):
+        if isinstance(model, ColorNet):
             self.net, self.info = model.eval(), info or ModelInfo(name="in-memory")
             self.model_path = None
         else:
@@ -129,7 +129,7 @@ class Colorizer:
             self.net, self.info = load_model(self.model_path)
         self.device = resolve_device(device)
         self.net = self.net.to(self.device).to(memory_format=torch.channels_last)
-        self._cpu_net: ColorUNet | None = self.net if self.device.type == "cpu" else None
+        self._cpu_net: ColorNet | None = self.net if self.device.type == "cpu" else None
         self._lock = threading.Lock()
         self.notes: list[str] = []
         log.info("Loaded %s", self.describe())
@@ -317,7 +317,7 @@ class Colorizer:
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def _cpu_copy(self) -> ColorUNet:
+    def _cpu_copy(self) -> ColorNet:
         if self._cpu_net is None:
             import copy
 

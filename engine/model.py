@@ -50,7 +50,20 @@ class _GlobalContext(nn.Module):
         return x + self.proj(x.mean(dim=(2, 3)))[:, :, None, None]
 
 
-class ColorUNet(nn.Module):
+class ColorNet(nn.Module):
+    """What every colorization network offers: a config, ab classes (`bins`), logits -> ab."""
+
+    config: UNetConfig
+    bins: torch.Tensor
+    head: nn.Sequential  # ends in the 1x1 convolution to the ab classes (its bias takes the prior correction)
+
+    def decode(self, logits: torch.Tensor, temperature: float) -> torch.Tensor:
+        return annealed_mean(logits, self.bins, temperature)
+
+
+class ColorUNet(ColorNet):
+    """Version 1.x: a compact U-Net trained from scratch on lightness alone."""
+
     def __init__(self, config: UNetConfig | None = None) -> None:
         super().__init__()
         config = (config or UNetConfig()).resolved()
@@ -101,9 +114,6 @@ class ColorUNet(nn.Module):
             x = x + self.hint_proj[-1](_pooled_hints(hints, x.shape[-2:]))
         return self.head(x)
 
-    def decode(self, logits: torch.Tensor, temperature: float) -> torch.Tensor:
-        return annealed_mean(logits, self.bins, temperature)
-
 
 def _pooled_hints(hints: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """(B, 3, H, W) hint ab + mask -> mean hinted ab and hint presence per cell of `size`."""
@@ -124,7 +134,7 @@ def make_input(L: torch.Tensor, hint_ab: torch.Tensor | None = None,
     return torch.cat(((L - 50.0) / 50.0, hint_ab / AB_RANGE, hint_mask), dim=1)
 
 
-def count_flops(model: ColorUNet, height: int, width: int) -> int:
+def count_flops(model: ColorNet, height: int, width: int) -> int:
     """Multiply-adds x2 of convolutions and linear layers for one input of this size."""
     total = 0
 

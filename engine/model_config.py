@@ -35,3 +35,8 @@ class UNetConfig:
     # Feed the hint colours straight into the bottleneck, decoder and head as well as the input:
     # a hint then reaches the output without having to survive the whole encoder.
     hint_injection: bool = False
+    # "" is the 1.x U-Net trained from scratch; a name is a pretrained encoder (`engine.networks`).
+    encoder: str = ""
+
+
+ENCODERS = ("", "efficientnet-lite0")

@@ -23,7 +23,8 @@ from engine import distributed
 from engine.ab_bins import nearest_bin, soft_encode
 from engine.color import psnr_from_mse
 from engine.files import atomic_write
-from engine.model import ColorUNet, UNetConfig, make_input
+from engine.model import ColorNet, UNetConfig, make_input
+from engine.networks import build_network, encoder_config
 from engine.photo_folder import group_of, read_groups, scan_folder
 from engine.train_settings import TrainSettings
 from engine.training_data import Batch, colour_prior, group_sampling_weights, make_batch, rebalancing_weights
@@ -82,8 +83,9 @@ def colour_loss(logits: torch.Tensor, ab: torch.Tensor, bins: torch.Tensor, weig
     return (ce * pixel_weight).mean()
 
 
-def _val_batches(photos: list[np.ndarray], size: int = 176, batch: int = 16) -> list[Batch]:
+def _val_batches(photos: list[np.ndarray], size: int = 176, batch: int = 16, stride: int = 16) -> list[Batch]:
     """Fixed centre crops with fixed hints-free inputs, so validation is comparable over time."""
+    size = size // stride * stride
     gen = torch.Generator().manual_seed(1234)
     out = []
     for i in range(0, len(photos), batch):
@@ -94,7 +96,7 @@ def _val_batches(photos: list[np.ndarray], size: int = 176, batch: int = 16) -> 
 
 
 @torch.no_grad()
-def validate(model: ColorUNet, batches: list[Batch], bins: torch.Tensor, weights: torch.Tensor,
+def validate(model: ColorNet, batches: list[Batch], bins: torch.Tensor, weights: torch.Tensor,
              device: torch.device, temperature: float = DEFAULT_TEMPERATURE) -> dict:
     """Loss plus PSNR (Lab-space ab error mapped to RGB) against the grey baseline."""
     from engine.color import lab_to_rgb
@@ -124,7 +126,7 @@ def validate(model: ColorUNet, batches: list[Batch], bins: torch.Tensor, weights
 
 
 @torch.no_grad()
-def render_previews(model: ColorUNet, photos: list[np.ndarray], device: torch.device, size: int = 192,
+def render_previews(model: ColorNet, photos: list[np.ndarray], device: torch.device, size: int = 192,
                     temperature: float = DEFAULT_TEMPERATURE) -> list[np.ndarray]:
     """Centre squares of `photos` as strips of greyscale input | model output | original (uint8)."""
     from engine.color import lab_to_rgb, rgb_to_lab
@@ -192,6 +194,7 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
         # The architecture and data come from the checkpoint; schedule length may grow.
         s.width, s.depth, s.base_model = saved.width, saved.depth, saved.base_model
         s.hint_injection = saved.hint_injection
+        s.encoder, s.encoder_training = saved.encoder, saved.encoder_training
 
     yield StepReport(0, s.steps, math.nan, 0.0, 0.0, math.nan, 0.0, message="reading photos", kind="reading")
     photos, groups, notes = _load_photos(s.train_dirs, s.short_side)
@@ -221,21 +224,19 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
     if s.base_model:
         model, base_info = load_model(Path(s.base_model))
     else:
-        model = ColorUNet(UNetConfig(base_channels=s.width, depth=s.depth, hint_injection=s.hint_injection))
+        model = new_network(s, pretrained=ckpt is None)
+    if hasattr(model, "set_encoder_training"):
+        model.set_encoder_training(s.encoder_training)
     model = model.to(device).to(memory_format=torch.channels_last).train()
     net = distributed.wrap(model, device)  # what the steps call; `model` is what is saved
-    if net is not model and isinstance(net.module, ColorUNet):
+    if net is not model and isinstance(net.module, ColorNet):
         model = net.module  # SyncBatchNorm conversion made a new module
-    ema = ColorUNet(model.config).to(device)
+    ema = build_network(model.config).to(device)
     ema.load_state_dict(model.state_dict())
     ema.eval().requires_grad_(False)
     bins = model.bins.to(device)
 
-    decay, no_decay = [], []
-    for p in model.parameters():
-        (no_decay if p.ndim <= 1 else decay).append(p)
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": s.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=s.lr)
+    optimizer = torch.optim.AdamW(_param_groups(model, s), lr=s.lr)
 
     state = _State()
     if ckpt is not None:
@@ -260,7 +261,7 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
         # crops, hints and ageing happen there too and the CPU only draws random numbers.
         photos = [torch.from_numpy(p).to(device) for p in photos]
         torch.backends.cudnn.benchmark = True
-    val_batches = _val_batches(val_photos) if val_photos else []
+    val_batches = _val_batches(val_photos, stride=model.config.stride) if val_photos else []
     first = None
     if ckpt is None and val_batches:
         first = validate(ema, val_batches, bins, weights, device)
@@ -317,7 +318,7 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
             x = x.contiguous(memory_format=torch.channels_last)
             lr = learning_rate(state.step, s)
             for group in optimizer.param_groups:
-                group["lr"] = lr
+                group["lr"] = lr * group.get("lr_scale", 1.0)
             with autocast:
                 logits = net(x)
             loss = colour_loss(logits.float(), batch.ab.to(device), bins, weights)
@@ -382,6 +383,29 @@ def train(settings: TrainSettings, resume: bool = False) -> Iterator[StepReport]
             save_checkpoint()
 
 
+def new_network(s: TrainSettings, pretrained: bool = True) -> ColorNet:
+    """A network to train from scratch: the 1.x U-Net, or 2.x with its encoder's ImageNet weights."""
+    if not s.encoder:
+        return build_network(UNetConfig(base_channels=s.width, depth=s.depth, hint_injection=s.hint_injection))
+    from engine.encoder import load_imagenet_weights
+
+    model = build_network(encoder_config(s.width))
+    if pretrained:  # a resumed run reads every weight from its checkpoint instead
+        load_imagenet_weights(model.encoder)
+    return model
+
+
+def _param_groups(model: ColorNet, s: TrainSettings) -> list[dict]:
+    """Weight decay on weights only (not biases or norms); the encoder at its own share of the rate."""
+    groups: dict[tuple[bool, bool], list] = {}
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            groups.setdefault((name.startswith("encoder."), p.ndim > 1), []).append(p)
+    return [{"params": params, "weight_decay": s.weight_decay if decays else 0.0,
+             "lr_scale": s.encoder_lr_scale if in_encoder else 1.0}
+            for (in_encoder, decays), params in sorted(groups.items())]
+
+
 def _seed(*parts: int) -> int:
     """A 63-bit seed from integers (settings seed, step, sample slot)."""
     h = 0x9E3779B97F4A7C15
@@ -390,7 +414,7 @@ def _seed(*parts: int) -> int:
     return h
 
 
-def _load_extended(model: ColorUNet, state: dict) -> set[str]:
+def _load_extended(model: ColorNet, state: dict) -> set[str]:
     """Load a checkpoint into a network that may have gained zero-initialised hint layers."""
     result = model.load_state_dict(state, strict=False)
     added = {k.split(".")[0] for k in result.missing_keys}
@@ -424,9 +448,7 @@ def export_model(checkpoint: Path, dest: Path, *, name: str | None = None, descr
     ckpt = read_checkpoint(Path(checkpoint))
     s = TrainSettings.from_dict(ckpt["settings"])
     base = ModelInfo.from_metadata(ckpt["base_info"]) if ckpt.get("base_info") else None
-    config = base.config if base else UNetConfig(base_channels=s.width, depth=s.depth,
-                                                 hint_injection=s.hint_injection).resolved()
-    model = ColorUNet(config)
+    model = build_network(base.config) if base else new_network(s, pretrained=False)
     _load_extended(model, ckpt["ema"])
     if prior_correction:
         log_w = rebalancing_weights(ckpt["prior"], model.bins, mix=s.rebalance_mix).log()

@@ -35,7 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="share of samples whose input is aged like an old print (fading, grain, scratches...)")
     p.add_argument("--group-balance", type=float, default=0.0,
                    help="0 = draw photos equally, 1 = draw the groups of MANIFEST.tsv equally")
-    p.add_argument("--width", type=int, default=32)
+    p.add_argument("--encoder", default="", choices=("", "efficientnet-lite0"),
+                   help="start a new 2.x network whose encoder has ImageNet weights (needs the train extra)")
+    p.add_argument("--encoder-training", default="all", choices=("frozen", "late", "all"),
+                   help="which encoder layers learn: none, the 1/16 and 1/32 stages, or all")
+    p.add_argument("--encoder-lr-scale", type=float, default=1.0, help="the encoder's share of the learning rate")
+    p.add_argument("--ema-decay", type=float, default=0.999)
+    p.add_argument("--width", type=int, default=32, help="first-level width (1.x) or decoder width (2.x)")
     p.add_argument("--depth", type=int, default=4)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
@@ -87,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         crop_sizes=tuple(int(c) for c in args.crop_sizes.split(",")), lr=args.lr,
         warmup_steps=args.warmup_steps, decay_steps=args.decay_steps, rebalance_mix=args.rebalance_mix,
         hint_share=args.hint_share, ageing=args.ageing, group_balance=args.group_balance,
-        width=args.width, depth=args.depth, seed=args.seed, device=args.device,
+        width=args.width, depth=args.depth, encoder=args.encoder, encoder_training=args.encoder_training,
+        encoder_lr_scale=args.encoder_lr_scale, ema_decay=args.ema_decay, seed=args.seed, device=args.device,
         threads=args.threads, val_every=args.val_every, checkpoint_minutes=args.checkpoint_minutes,
         time_limit_s=args.time_limit, preload=args.preload,
         name=args.name, description=args.description,

@@ -31,6 +31,11 @@ class TrainSettings:
     width: int = 32
     depth: int = 4
     hint_injection: bool = True
+    # A pretrained encoder for a new network ("efficientnet-lite0"; "" = the 1.x U-Net); how much
+    # of it learns (engine.encoder_net.ENCODER_TRAINING) and at what share of the learning rate.
+    encoder: str = ""
+    encoder_training: str = "all"
+    encoder_lr_scale: float = 1.0
     seed: int = 0
     device: str = "auto"
     threads: int = 0                 # CPU threads; 0 = torch's default

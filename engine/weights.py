@@ -17,12 +17,12 @@ from safetensors import SafetensorError
 
 from engine.errors import ModelError, ModelRejected
 from engine.files import atomic_write
-from engine.model_config import UNetConfig
+from engine.model_config import ENCODERS, UNetConfig
 
 if TYPE_CHECKING:  # torch loads only to build or save a network: listing models stays instant
     import torch
 
-    from engine.model import ColorUNet
+    from engine.model import ColorNet
 
 FORMAT = "colorizer-model"
 FORMAT_VERSION = "1"
@@ -77,7 +77,7 @@ class ModelInfo:
             raise ModelRejected(f"the model's metadata is damaged ({exc})") from exc
 
 
-def save_model(model: ColorUNet, info: ModelInfo, path: Path, *, half: bool = True) -> None:
+def save_model(model: ColorNet, info: ModelInfo, path: Path, *, half: bool = True) -> None:
     """Write atomically: a crash mid-save never leaves a half-written model behind.
 
     Weights are stored as float16 by default: half the download, no visible difference
@@ -170,12 +170,12 @@ def _check_architecture(info: ModelInfo, tensors: dict[str, torch.Tensor]) -> No
     import torch
 
     from engine.ab_bins import in_gamut_bins
-    from engine.model import ColorUNet
+    from engine.networks import build_network
 
     in_gamut_bins()  # cached on the CPU first: its torch.unique has no meta-device version
     try:
         with torch.device("meta"):
-            expected = {k: tuple(v.shape) for k, v in ColorUNet(info.config).state_dict().items()}
+            expected = {k: tuple(v.shape) for k, v in build_network(info.config).state_dict().items()}
     except (RuntimeError, ValueError, TypeError) as exc:
         raise ModelRejected(f"the model's architecture settings are invalid ({exc})") from exc
     missing = sorted(expected.keys() - tensors.keys())
@@ -208,6 +208,9 @@ def check_model_info(info: ModelInfo) -> ModelInfo:
         value = getattr(info.config, key)
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise ModelRejected(f"the model asks for an implausible architecture ({key}={value!r})")
+    if info.config.encoder not in ENCODERS:
+        raise ModelRejected(f"the model needs an encoder this version of Colorizer does not have "
+                            f"({info.config.encoder!r}); a newer version may read it")
     if not isinstance(info.config.hint_injection, bool):
         raise ModelRejected(f"the model asks for an implausible architecture "
                          f"(hint_injection={info.config.hint_injection!r})")
@@ -246,7 +249,7 @@ def _check_values(tensors: dict[str, torch.Tensor], expected: dict[str, torch.Te
             raise ModelRejected("the model's colour classes (bins) are not real colours")
 
 
-def _check_outputs(model: ColorUNet, info: ModelInfo) -> None:
+def _check_outputs(model: ColorNet, info: ModelInfo) -> None:
     """One small prediction must give finite colours: weights too large overflow to NaN."""
     import torch
 
@@ -260,7 +263,7 @@ def _check_outputs(model: ColorUNet, info: ModelInfo) -> None:
         raise ModelRejected("the model's weights overflow: its predictions are not numbers")
 
 
-def load_model(path: Path) -> tuple[ColorUNet, ModelInfo]:
+def load_model(path: Path) -> tuple[ColorNet, ModelInfo]:
     """Read, check and build a model; every failure is a ModelError that says why.
 
     Checked before anything large is built: pickles (refused unopened), size, metadata,
@@ -270,7 +273,7 @@ def load_model(path: Path) -> tuple[ColorUNet, ModelInfo]:
     import torch
     from safetensors.torch import load_file
 
-    from engine.model import ColorUNet
+    from engine.networks import build_network
 
     path = Path(path)
     try:
@@ -288,11 +291,11 @@ def load_model(path: Path) -> tuple[ColorUNet, ModelInfo]:
         raise ModelRejected(f"the model file is damaged ({exc})") from exc
     _check_architecture(info, raw)
     with torch.device("meta"):
-        expected = ColorUNet(info.config).state_dict()
+        expected = build_network(info.config).state_dict()
     _check_values(raw, expected)
     tensors = {k: v.float() if v.is_floating_point() else v for k, v in raw.items()}
     try:
-        model = ColorUNet(info.config)
+        model = build_network(info.config)
         model.load_state_dict(tensors, strict=True)
     except (RuntimeError, ValueError, TypeError) as exc:
         first_line = str(exc).strip().splitlines()[0]
