@@ -42,7 +42,8 @@ def main() -> None:
     weights = torch.ones(len(bins))
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"{torch.get_num_threads()} threads; encoder networks: EfficientNet-Lite0 + decoder width {args.width}")
-    print(f"{'network':>8s} {'params M':>9s} {'crop':>5s} {'batch':>6s} {'GFLOP/img':>10s} {'s/step':>7s} {'img/s':>7s}")
+    heads = ("network", 8), ("params M", 9), ("crop", 5), ("batch", 6), ("GFLOP/img", 10), ("s/step", 7), ("img/s", 7)
+    print(" ".join(f"{h:>{w}s}" for h, w in heads))
     for name in args.nets.split(","):
         model = make(name, args.width).to(memory_format=torch.channels_last).train()
         params = sum(q.numel() for q in model.parameters())

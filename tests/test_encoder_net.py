@@ -71,7 +71,8 @@ def test_frozen_encoder_keeps_weights_and_statistics_while_the_decoder_learns():
 def test_late_training_moves_only_the_coarse_stages():
     net = build_network(encoder_config(8))
     net.set_encoder_training("late")
-    trainable = {n.split(".")[1] for n, p in net.encoder.named_parameters() if p.requires_grad and n.startswith("stages")}
+    learning = [n for n, p in net.encoder.named_parameters() if p.requires_grad]
+    trainable = {n.split(".")[1] for n in learning if n.startswith("stages")}
     assert trainable == {"4", "5", "6"}
     assert not any(p.requires_grad for p in net.encoder.stem.parameters())
 
