@@ -266,3 +266,24 @@ def test_worker_process_speaks_json_lines(collection, tiny_model_path):
     # stdin closed at once (as when the app quits): it stops cleanly at the first chance.
     assert proc.returncode == 0, proc.stderr
     assert events[-1]["event"] == "stopped"
+
+
+def test_fine_tuning_a_2x_model_keeps_its_architecture_and_early_imagenet_layers(collection, tmp_path):
+    from engine.model import make_input
+    from engine.networks import build_network, encoder_config
+    from engine.weights import ModelInfo, load_model, save_model
+
+    torch.manual_seed(0)
+    base = tmp_path / "v2.safetensors"
+    save_model(build_network(encoder_config(8)).eval(), ModelInfo(name="v2"), base)
+    session = create_session(tiny_options(collection, base, steps=3, name="v2-family"))
+    events = run(session, Script({}))
+    assert events[-1]["event"] == "finished"
+    tuned, info = load_model(Path(events[-1]["path"]))
+    assert info.config.encoder == "efficientnet-lite0" and info.training["base_model"] == "v2"
+    original, _ = load_model(base)
+    # "late": the stem and the high-resolution stages are not worn away by a few hundred photos.
+    assert torch.equal(tuned.encoder.stem[0].weight, original.encoder.stem[0].weight)
+    assert not torch.equal(tuned.encoder.stages[6][0].project[0].weight, original.encoder.stages[6][0].project[0].weight)
+    with torch.no_grad():
+        assert torch.isfinite(tuned(make_input(torch.rand(1, 1, 64, 64) * 100))).all()
