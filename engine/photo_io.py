@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import html
 import io
 import os
 import re
@@ -29,8 +30,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, PngImagePlugin, UnidentifiedImageError
 
-from engine.errors import DiskFull, PhotoError, UnreadablePhoto
-from engine.files import atomic_write
+from engine.errors import DiskFull, OutputExists, PhotoError, UnreadablePhoto
+from engine.files import NameTaken, atomic_write
 from engine.files import is_partial_name as is_partial_name  # noqa: F401 - importers expect it here
 from engine.files import remove_stale_partials as remove_stale_partials  # noqa: F401
 from engine.options import DEFAULT_MAX_PIXELS, FORMATS, output_format_for
@@ -570,6 +571,27 @@ def is_colorizer_output(path: Path | str) -> bool:
         return False
 
 
+_SOURCE_PATH_RE = re.compile(rb"<stRef:filePath>([^<]{1,4096})</stRef:filePath>")
+
+
+def colorizer_source_name(path: Path | str) -> str | None:
+    """The name of the photo a Colorizer result was made from (its label's `DerivedFrom`);
+    None for anything else, or a result whose label names no source.
+
+    A pattern, not an XML parser: only our own packets are looked for, and a hostile file's
+    deep nesting or entities cost nothing here.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                xmp = _xmp_of(im) or b""
+    except Exception:  # noqa: BLE001 - damaged or foreign: not a result we can match
+        return None
+    match = _SOURCE_PATH_RE.search(xmp) if is_colorizer_xmp(xmp) else None
+    return html.unescape(match.group(1).decode("utf-8", "replace")) if match else None
+
+
 def encode_image(rgb: np.ndarray, fmt: str, photo: Photo | None = None, quality: int = 95,
                  notes: list[str] | None = None) -> Image.Image | None:
     """Build the Pillow image to save, attaching alpha where the format can hold it."""
@@ -650,8 +672,9 @@ def _write_16bit_tiff(rgb16: np.ndarray, photo: Photo | None, handle, notes: lis
 
 
 def write_photo(rgb: np.ndarray, dest: Path | str, fmt: str, photo: Photo | None = None, *,
-                quality: int = 95, overwrite: bool = False, timings: dict[str, float] | None = None,
-                label: OutputLabel | None = None) -> list[str]:
+                quality: int = 95, overwrite: bool = False, rename: bool = False,
+                timings: dict[str, float] | None = None, label: OutputLabel | None = None,
+                placed: list[Path] | None = None) -> list[str]:
     """Write atomically. Returns notes (e.g. what the format could not keep).
 
     The photo's EXIF, XMP and ICC profile are kept where the format allows; `label` adds
@@ -661,8 +684,16 @@ def write_photo(rgb: np.ndarray, dest: Path | str, fmt: str, photo: Photo | None
     The pixels go to a hidden temporary file in the destination folder, which is renamed into
     place only once complete; on any failure it is removed, as are the folders made for it,
     and a PhotoError says why. `timings`, when given, gains the seconds spent in "encode".
+
+    A file already named `dest` is replaced only with `overwrite`; with `rename` the result
+    takes the first free numbered name (`numbered_names`), else OutputExists is raised. The
+    name is claimed at the moment of renaming, so a file another run saved meanwhile is never
+    replaced. The name used is appended to `placed`.
     """
     dest = Path(dest)
+    too_long = name_too_long(dest)
+    if too_long:
+        raise PhotoError(too_long)
     clock = Stopwatch(timings)
     if fmt not in FORMATS:
         raise PhotoError(f"unknown output format {fmt!r}")
@@ -674,12 +705,15 @@ def write_photo(rgb: np.ndarray, dest: Path | str, fmt: str, photo: Photo | None
     if rgb.dtype == np.uint16 and fmt != "tiff":
         notes.append("saved at 8 bits per channel (choose TIFF output to keep 16 bits)")
         rgb = ((rgb.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
-    if dest.exists() and not overwrite:
-        raise PhotoError(f"{dest.name} already exists")
+    exists = "replace" if overwrite else "number" if rename else "fail"
+    if exists == "fail" and dest.exists():  # the common case, before the encoding work
+        raise OutputExists(f"{dest.name} already exists")
     try:
-        with atomic_write(dest) as handle:
+        with atomic_write(dest, exists=exists, placed=placed) as handle:
             _encode_into(handle, rgb, fmt, photo, quality, notes)
-    except FileExistsError as exc:  # only making the folders raises it: os.replace overwrites
+    except NameTaken as exc:
+        raise OutputExists(f"{dest.name} already exists (saved by something else meanwhile)") from exc
+    except FileExistsError as exc:  # making the folders: a file has the folder's name
         raise PhotoError(f"cannot create the folder {dest.parent}: a file has that name") from exc
     except OSError as exc:
         raise _write_error(exc, dest.parent) from exc
@@ -779,7 +813,30 @@ def _encode_into(handle, rgb: np.ndarray, fmt: str, photo: Photo | None, quality
     raise RuntimeError(_with_library_words(str(first), lines)) from first
 
 
+_NAME_MAX = 255  # bytes in one file name on every common file system (ext4, APFS, NTFS in UTF-16 units)
+
+
+def name_too_long(dest: Path) -> str | None:
+    """Why `dest`'s name cannot be created (over 255 bytes), in plain words; None when it can.
+
+    Asked before anything is read, so that photo fails with one line instead of the file
+    system's "File name too long" surfacing wherever the name is first touched.
+    """
+    size = len(os.fsencode(dest.name))
+    if size <= _NAME_MAX:
+        return None
+    return (f"the output name would be {size} bytes long, over the file system's limit of {_NAME_MAX} "
+            f"({_shown_name(dest.name)}); rename the photo or choose a shorter --suffix")
+
+
+def _shown_name(name: str) -> str:
+    return name if len(name) <= 40 else f"{name[:24]}…{name[-12:]}"
+
+
 def _write_error(exc: OSError, folder: Path) -> PhotoError:
+    if exc.errno == errno.ENAMETOOLONG:
+        return PhotoError("the output name is too long for the file system; "
+                          "rename the photo or choose a shorter --suffix")
     if exc.errno == errno.ENOSPC:
         return DiskFull(f"the disk is full: no room to save in {folder}")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):

@@ -1,0 +1,104 @@
+"""Reliability round 2 (issue 24): two runs never overwrite each other, no input ends a batch.
+
+Real `colorize` processes on real files; no mocks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import grey_gradient
+from PIL import Image
+
+from engine.files import NameTaken, atomic_write
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+
+
+def _colorize_cmd(*args: str | Path) -> list[str]:
+    return [sys.executable, "-m", "engine.cli", *map(str, args)]
+
+
+def _colorize(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(_colorize_cmd(*args), capture_output=True, text=True, env=ENV, timeout=timeout)
+
+
+def _strength_of(path: Path) -> str:
+    with Image.open(path) as im:
+        xmp = im.info.get("xmp") or b""
+    text = xmp.decode() if isinstance(xmp, bytes) else xmp
+    return text.split('colorizer:Strength="', 1)[1].split('"', 1)[0]
+
+
+def _scans(folder: Path, count: int) -> list[Path]:
+    folder.mkdir()
+    paths = []
+    for i in range(count):
+        path = folder / f"scan{i:02d}.png"
+        Image.fromarray(grey_gradient(48, 32, seed=i), "L").save(path)
+        paths.append(path)
+    return paths
+
+
+# --- item 1: concurrent runs into one folder ----------------------------------------------
+
+def test_atomic_write_that_may_not_replace_leaves_the_file_there_untouched(tmp_path):
+    dest = tmp_path / "a.txt"
+    dest.write_text("first")
+    with pytest.raises(NameTaken), atomic_write(dest, "w", exists="fail") as f:
+        f.write("second")
+    assert dest.read_text() == "first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]  # no partial left
+
+
+def test_atomic_write_numbered_takes_the_next_free_name(tmp_path):
+    dest = tmp_path / "a.txt"
+    dest.write_text("first")
+    (tmp_path / "a-1.txt").write_text("second")
+    placed: list[Path] = []
+    with atomic_write(dest, "w", exists="number", placed=placed) as f:
+        f.write("third")
+    assert placed == [tmp_path / "a-2.txt"]
+    assert [p.read_text() for p in (dest, tmp_path / "a-1.txt", tmp_path / "a-2.txt")] == ["first", "second", "third"]
+    assert len(list(tmp_path.iterdir())) == 3
+
+
+@pytest.mark.parametrize("mode", ["rename", "skip", "resume"])
+def test_two_concurrent_runs_into_one_folder_never_replace_a_result(tmp_path, tiny_model_path, mode):
+    """Two `colorize` at once with different strengths: every result written survives, and
+    with skip each photo has exactly one result (issue 24 item 1: 8 of 480 were replaced)."""
+    photos = _scans(tmp_path / "scans", 40)
+    out = tmp_path / "out"
+    runs = [subprocess.Popen(_colorize_cmd(tmp_path / "scans", "-o", out, "--model", tiny_model_path,
+                                           "--render-size", "64", "--strength", strength, "--if-exists", mode,
+                                           "--json", "-q"),
+                             env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for strength in ("0.5", "1.5")]
+    reports = []
+    for run in runs:
+        stdout, stderr = run.communicate(timeout=600)
+        assert run.returncode == 0, stderr
+        assert "Traceback" not in stderr
+        reports.append(json.loads(stdout))
+    written = [(r["output"], strength) for report, strength in zip(reports, ("0.50", "1.50"))
+               for r in report["results"] if r["status"] == "done"]
+    # Every result a run says it wrote is there, holding that run's strength: none was replaced.
+    for output, strength in written:
+        assert _strength_of(Path(output)) == strength, output
+    assert len({o for o, _ in written}) == len(written)
+    files = sorted(p.name for p in out.iterdir())
+    assert len(files) == len(written)
+    assert not [f for f in files if f.endswith(".partial")]
+    if mode == "skip":
+        assert len(written) == len(photos)
+    elif mode == "rename":
+        assert len(written) == 2 * len(photos)
+    else:  # each photo done at least once; by both runs only when they reached it together
+        assert {Path(r["input"]).name for report in reports for r in report["results"]
+                if r["status"] == "done"} == {p.name for p in photos}
