@@ -102,3 +102,25 @@ def test_two_concurrent_runs_into_one_folder_never_replace_a_result(tmp_path, ti
     else:  # each photo done at least once; by both runs only when they reached it together
         assert {Path(r["input"]).name for report in reports for r in report["results"]
                 if r["status"] == "done"} == {p.name for p in photos}
+
+
+# --- item 2: a name too long for the file system --------------------------------------------
+
+def test_a_name_too_long_once_suffixed_fails_only_that_photo(tmp_path, tiny_model_path):
+    """A 250-byte name plus `_color` is over 255 bytes: that photo fails with one line, the
+    other 19 are colorized and --json lists all 20 (at 540cf06 a traceback ended the batch)."""
+    photos = _scans(tmp_path / "scans", 19)
+    long_one = tmp_path / "scans" / ("é" * 123 + ".png")  # 250 bytes
+    Image.fromarray(grey_gradient(48, 32), "L").save(long_one)
+    run = _colorize(tmp_path / "scans", "-o", tmp_path / "out", "--model", tiny_model_path, "--render-size", "64",
+                    "--json")
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    report = json.loads(run.stdout)
+    by_name = {Path(r["input"]).name: r for r in report["results"]}
+    assert len(by_name) == 20 and report["summary"]["done"] == 19 and report["summary"]["failed"] == 1
+    failure = by_name[long_one.name]
+    assert failure["status"] == "failed" and "over the file system's limit of 255" in failure["message"]
+    assert "\n" not in failure["message"]
+    assert all(by_name[p.name]["status"] == "done" for p in photos)
+    assert len([line for line in run.stderr.splitlines() if "limit of 255" in line]) == 2  # as it happens, summary
