@@ -32,6 +32,8 @@ EPILOG = """examples:
   colorize ~/scans -r -o ~/scans-colour        a whole tree, mirrored under ~/scans-colour
   colorize "*.tif" --format png --strength 1.3
   colorize scan.png --hints-dir hints/          uses hints/scan.json colour hints
+Running the same command again finishes what is left: photos already done are skipped
+(--if-exists rename makes new copies of them).
 Each output says it was colorized, by which model, from which file (EXIF Software and XMP),
 so a later run skips it and an archive can tell it from the original; --no-label leaves that out.
 exit status: 0 all photos done, 1 some failed, 2 usage error (a mistyped option or value, a
@@ -98,9 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CPU threads to use (default: all cores; fewer leaves room for other work)")
     p.add_argument("--model", help="model name (see --list-models) or a .safetensors file")
     exists = p.add_mutually_exclusive_group()
-    exists.add_argument("--if-exists", choices=IF_EXISTS, default=None,
-                        help="when an output file already exists (default: rename the new one; "
-                             "with --ray: skip it, so a rerun resumes)")
+    exists.add_argument("--if-exists", choices=IF_EXISTS, default="resume",
+                        help="when an output file already exists. resume (default): a photo whose result "
+                             "is already there is done and skipped, so running the same command again "
+                             "finishes what is left; another file with that name is kept and the result "
+                             "numbered. rename: always save a new, numbered copy. skip: leave any photo "
+                             "whose output name is taken. overwrite: replace it")
     exists.add_argument("--skip-existing", action="store_const", dest="if_exists", const="skip",
                         help="leave photos whose output already exists (same as --if-exists skip)")
     p.add_argument("--hints-dir", type=Path, help="folder of <photo name>.json colour hint files")
@@ -153,10 +158,34 @@ def _short(name: str, width: int = 32) -> str:
     return name if len(name) <= width else name[: width - 11] + "…" + name[-10:]
 
 
+def _already_done(results: list) -> int:
+    from engine.batch import ALREADY_DONE
+
+    return sum(r.status == "skipped" and r.message.startswith(ALREADY_DONE) for r in results)
+
+
 def _counts(results: list, own_results: list[dict], problems: list[tuple[str, str]]) -> dict[str, int]:
     counts = {s: sum(r.status == s for r in results) for s in ("done", "failed", "skipped", "cancelled")}
     counts["skipped"] += len(own_results)
-    return {**counts, "already_colorized": len(own_results), "inputs_without_photos": len(problems)}
+    return {**counts, "already_colorized": len(own_results), "already_done": _already_done(results),
+            "inputs_without_photos": len(problems)}
+
+
+def _same_command(argv: list[str]) -> str:
+    """The command to run again to finish a stopped batch: as typed, without an --if-exists
+    choice that would make copies of what is done (the default resumes)."""
+    import shlex
+
+    kept: list[str] = []
+    skip_next = False
+    for arg in argv:
+        if skip_next:
+            skip_next = False
+        elif arg == "--if-exists":
+            skip_next = True
+        elif not arg.startswith("--if-exists=") and arg != "--skip-existing":
+            kept.append(arg)
+    return shlex.join(["colorize", *kept])
 
 
 def _print_json(results: list, own_results: list[dict], problems: list[tuple[str, str]],
@@ -207,8 +236,6 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(str(exc))
     if args.workers < 0:
         parser.error("--workers must be 0 (automatic) or more")
-    if args.if_exists is None:
-        args.if_exists = "skip" if args.ray else "rename"
     if not args.inputs:
         parser.error("no photos given (try: colorize photo.jpg)")
     if not 0 <= args.strength <= MAX_STRENGTH:
@@ -334,7 +361,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         except KeyboardInterrupt as exc:
             bar.close()
-            print("\ncolorize: cancelled; finished photos are kept, nothing half-written was left", file=sys.stderr)
+            print("\ncolorize: cancelled; finished photos are kept, nothing half-written was left. "
+                  f"To finish the rest, run the same command again (photos already done are skipped):\n"
+                  f"  {_same_command(sys.argv[1:] if argv is None else argv)}", file=sys.stderr)
             signum = exc.args[0] if exc.args and isinstance(exc.args[0], int) else signal.SIGINT
             return 128 + int(signum)
         finally:
@@ -350,7 +379,11 @@ def main(argv: list[str] | None = None) -> int:
     failed = [r for r in results if r.status == "failed"]
     if not args.quiet or failed or problems:
         # The same counts as the JSON summary: photos that failed, and inputs that gave no photo.
-        ours_note = f" ({len(ours)} already Colorizer result{'s' if len(ours) != 1 else ''})" if ours else ""
+        why = [f"{len(ours)} already Colorizer result{'s' if len(ours) != 1 else ''}"] if ours else []
+        if counts["already_done"]:
+            why.append(f"{counts['already_done']} already done, their results kept; "
+                       "--if-exists rename makes new copies")
+        ours_note = f" ({'; '.join(why)})" if why else ""
         no_photos = f"; {len(problems)} input(s) gave no photos" if problems else ""
         print(f"Done: {counts['done']} colorized, {counts['failed']} failed, {counts['skipped']} skipped"
               f"{ours_note} in {elapsed:.1f} s{no_photos}", file=sys.stderr)
