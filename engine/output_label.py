@@ -97,11 +97,29 @@ def _packet_body(xmp: bytes) -> bytes:
     return re.sub(rb"<\?xpacket[^>]*\?>", b"", text).strip()
 
 
+# Real XMP nests a dozen levels; ElementTree writes XML recursively, so a hostile packet
+# nested thousands deep would end the save with RecursionError instead of losing only itself.
+_MAX_XMP_DEPTH = 200
+
+
+def _depth_over(root: ET.Element, limit: int) -> bool:
+    level = [root]
+    for _ in range(limit):
+        level = [child for element in level for child in element]
+        if not level:
+            return False
+    return True
+
+
 def _rdf_of(xmp: bytes | None, notes: list[str]) -> tuple[ET.Element, ET.Element]:
     """(x:xmpmeta, rdf:RDF) of the source's XMP, or of an empty packet."""
     if xmp:
         try:
             root = ET.fromstring(_packet_body(xmp))
+            if _depth_over(root, _MAX_XMP_DEPTH):
+                notes.append(f"the photo's XMP data is nested over {_MAX_XMP_DEPTH} levels deep and was not copied")
+                root = ET.Element(_q("x", "xmpmeta"))
+                return root, ET.SubElement(root, _q("rdf", "RDF"))
             if root.tag == _q("rdf", "RDF"):
                 meta = ET.Element(_q("x", "xmpmeta"))
                 meta.append(root)

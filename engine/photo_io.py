@@ -517,6 +517,20 @@ _IPTC_RESOURCE = 0x0404  # the Photoshop image resource that holds IPTC-IIM
 _JPEG_SEGMENT_LIMIT = 65_000
 
 
+def _without_xmp_tag(exif: bytes) -> bytes:
+    """A TIFF's EXIF without its XMP tag (700), for other formats: they carry the XMP in a
+    place of its own, and a large packet inside JPEG's EXIF segment failed the save."""
+    try:
+        parsed = Image.Exif()
+        parsed.load(exif)
+        if _XMP_TAG not in parsed:
+            return exif
+        del parsed[_XMP_TAG]
+        return parsed.tobytes()
+    except Exception:  # noqa: BLE001 - EXIF Pillow cannot rewrite: left as it was, the fallbacks deal with it
+        return exif
+
+
 def _output_metadata(photo: Photo | None, label: OutputLabel | None, fmt: str, notes: list[str]) -> Photo | None:
     """The photo with the metadata its output should carry: the source's, plus our label.
 
@@ -530,6 +544,8 @@ def _output_metadata(photo: Photo | None, label: OutputLabel | None, fmt: str, n
         elif fmt == "jpg" and len(photo.iptc) > _JPEG_SEGMENT_LIMIT:
             notes.append("the photo's IPTC data is too large for JPEG and was not copied")
             photo = replace(photo, iptc=None)
+    if photo is not None and photo.exif and fmt != "tiff":
+        photo = replace(photo, exif=_without_xmp_tag(photo.exif))
     if label is None:
         if photo is not None and photo.xmp and fmt == "jpg" and len(photo.xmp) > JPEG_XMP_LIMIT:
             notes.append("the photo's XMP data is too large for JPEG and was not copied")

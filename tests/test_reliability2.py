@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import tifffile
 from conftest import grey_gradient
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from engine.files import NameTaken, atomic_write
 
@@ -124,3 +125,31 @@ def test_a_name_too_long_once_suffixed_fails_only_that_photo(tmp_path, tiny_mode
     assert "\n" not in failure["message"]
     assert all(by_name[p.name]["status"] == "done" for p in photos)
     assert len([line for line in run.stderr.splitlines() if "limit of 255" in line]) == 2  # as it happens, summary
+
+
+# --- item 5: metadata that cannot go along is dropped with a note --------------------------
+
+_RDF = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">{}</rdf:Description>'
+        '</rdf:RDF></x:xmpmeta>')
+
+
+def test_metadata_that_cannot_be_kept_is_dropped_with_a_note_and_the_photo_saved(tmp_path, tiny_model_path):
+    """A TIFF with 70 KB of XMP saved as JPEG failed "EXIF data is too long"; a PNG with XMP
+    nested 100,000 deep failed with RecursionError (issue 24 item 5)."""
+    grey = grey_gradient(64, 48)
+    big = _RDF.format(f"<dc:description>{'x' * 70_000}</dc:description>").encode()
+    tifffile.imwrite(tmp_path / "big_xmp.tif", grey, extratags=[(700, 1, len(big), big, True)])
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", _RDF.format("<a>" * 100_000 + "</a>" * 100_000))
+    Image.fromarray(grey).save(tmp_path / "deep_xmp.png", pnginfo=info)
+    run = _colorize(tmp_path / "big_xmp.tif", tmp_path / "deep_xmp.png", "--format", "jpg", "-o", tmp_path / "out",
+                    "--model", tiny_model_path, "--render-size", "64", "--json")
+    assert run.returncode == 0, run.stderr
+    by_name = {Path(r["input"]).name: r for r in json.loads(run.stdout)["results"]}
+    assert by_name["big_xmp.tif"]["notes"] == ["the photo's XMP data is too large for this format and was not copied"]
+    assert by_name["deep_xmp.png"]["notes"] == [
+        "the photo's XMP data is nested over 200 levels deep and was not copied"]
+    for name in ("big_xmp_color.jpg", "deep_xmp_color.jpg"):
+        with Image.open(tmp_path / "out" / name) as im:
+            assert b"colorizer" in im.info["xmp"]   # the label is there all the same
