@@ -153,3 +153,66 @@ def test_metadata_that_cannot_be_kept_is_dropped_with_a_note_and_the_photo_saved
     for name in ("big_xmp_color.jpg", "deep_xmp_color.jpg"):
         with Image.open(tmp_path / "out" / name) as im:
             assert b"colorizer" in im.info["xmp"]   # the label is there all the same
+
+
+# --- item 6: a model whose metadata is JSON nested too deeply ------------------------------
+
+def _with_header(model: Path, dest: Path, change) -> Path:
+    """A copy of a safetensors model with its JSON header changed by `change(header) -> str`."""
+    data = model.read_bytes()
+    n = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + n])
+    text = change(header).encode()
+    dest.write_bytes(len(text).to_bytes(8, "little") + text + data[8 + n:])
+    return dest
+
+
+def _deep_models(tiny: Path, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def deep_training(header: dict) -> str:
+        header["__metadata__"]["training"] = "[" * 100_000 + "]" * 100_000
+        return json.dumps(header)
+
+    def deep_header(header: dict) -> str:
+        return json.dumps(header)[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+    return [_with_header(tiny, folder / "deep_training.safetensors", deep_training),
+            _with_header(tiny, folder / "deep_header.safetensors", deep_header)]
+
+
+def test_a_model_with_deeply_nested_metadata_is_refused_in_one_line_everywhere(tmp_path, tiny_model_path,
+                                                                                 make_photo):
+    """--model gave a 29-line traceback; in the user models folder --list-models crashed
+    (issue 24 item 6)."""
+    from engine.catalog import user_models_dir
+
+    photo = make_photo("a.png")
+    for model in _deep_models(tiny_model_path, tmp_path / "models"):
+        run = _colorize(photo, "--model", model)
+        assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+        assert run.stderr.strip().count("\n") == 0 and "nested too deeply" in run.stderr
+    _deep_models(tiny_model_path, user_models_dir())
+    listed = subprocess.run([sys.executable, "-m", "engine.cli", "--list-models", "--json"], capture_output=True,
+                            text=True, env={**ENV, **os.environ}, timeout=120)  # now: the isolated user folders
+    assert listed.returncode == 0, listed.stderr
+    errors = {e["name"]: e["error"] for e in json.loads(listed.stdout)}
+    assert "nested too deeply" in errors["deep_training"] and "nested too deeply" in errors["deep_header"]
+
+
+def test_the_app_starts_with_a_deeply_nested_model_in_the_user_folder(qtbot, tiny_model_path):
+    """The app hung at start-up with no window (issue 24 item 6)."""
+    from colorizer_gui.qt_main_window import MainWindow
+    from colorizer_gui.settings import load_settings
+    from engine.catalog import user_models_dir
+
+    _deep_models(tiny_model_path, user_models_dir())
+    settings, _ = load_settings()
+    settings.auto_start = False
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    controller = window.colorize_tab.controller
+    qtbot.waitUntil(lambda: bool(controller.model_ready or controller.model_error), timeout=30_000)
+    assert window.isVisible()
+    window.close()
