@@ -402,8 +402,8 @@ def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
         dest = placed[0]
         if dest != job.dest:
             notes.append(f"{job.dest.name} already exists, so this was saved as {dest.name}")
-        if hints:
-            notes.append(f"{len(hints)} colour hint(s) used")
+        if result.label.hints:
+            notes.append(f"{result.label.hints} colour hint(s) used")
     except OutputExists:  # --if-exists skip, and another run saved this name while we worked
         return JobResult(job, "skipped", "output already exists", output=job.dest,
                          seconds=time.monotonic() - start, colorized=kept)

@@ -292,6 +292,37 @@ def _is_colour(rgb: np.ndarray) -> bool:
     return float(spread.mean()) > _COLOUR_THRESHOLD * (255 / 100 if rgb.dtype == np.uint8 else 65535 / 100)
 
 
+# Peak memory per pixel while a photo is colorized: decoded pixels, float32 lightness, Lab and
+# RGB planes at full resolution. An estimate on the generous side of what one run measured.
+_BYTES_PER_PIXEL = 24
+
+
+def _memory_available() -> int | None:
+    """Bytes of memory this process could still use, or None where that cannot be asked."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _check_memory_for(w: int, h: int) -> None:
+    """Past the pixel limit (--allow-huge) a small file can claim a size that needs more
+    memory than the computer has, and the kernel then ends the whole batch: refuse that
+    photo instead, before anything is decoded."""
+    needed = w * h * _BYTES_PER_PIXEL
+    available = _memory_available()
+    if available is not None and needed > available:
+        raise PhotoError(f"the image is {w}x{h} ({w * h / 1e6:,.0f} megapixels) and needs about "
+                         f"{needed / 2**30:,.0f} GB of memory to colorize; {available / 2**30:,.1f} GB is free")
+
+
 def read_photo(path: Path | str, *, max_pixels: int | None = DEFAULT_MAX_PIXELS,
                timings: dict[str, float] | None = None) -> Photo:
     """Read a photo into full-resolution lightness, upright, with what outputs should keep.
@@ -310,6 +341,8 @@ def read_photo(path: Path | str, *, max_pixels: int | None = DEFAULT_MAX_PIXELS,
             raise PhotoError(f"the image is {w}x{h} ({w * h / 1e6:.0f} megapixels), over the "
                              f"{max_pixels / 1e6:.0f} MP safety limit (a decompression bomb?); "
                              "allow it with --allow-huge")
+        if not max_pixels:
+            _check_memory_for(w, h)
         source_format = output_format_for(path)
         container = im.format  # exif_transpose returns an image without it
         capture = _captured_stderr() if container == "TIFF" else contextlib.nullcontext([])

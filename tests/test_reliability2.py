@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import subprocess
 import sys
+import time
+import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 import tifffile
 from conftest import grey_gradient
@@ -216,3 +220,85 @@ def test_the_app_starts_with_a_deeply_nested_model_in_the_user_folder(qtbot, tin
     qtbot.waitUntil(lambda: bool(controller.model_ready or controller.model_error), timeout=30_000)
     assert window.isVisible()
     window.close()
+
+
+# --- item 7: small inputs that ask for unbounded work ----------------------------------------
+
+def _png_claiming(path: Path, width: int, height: int) -> Path:
+    """A tiny PNG whose header claims width x height (a decompression bomb's shape)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+    return path
+
+
+def test_huge_hint_files_and_huge_claimed_sizes_fail_one_photo_quickly(tmp_path, tiny_model_path):
+    """100,000 hint points took 237 s and 5.9 GB; a 177-byte PNG claiming 100000x100000 with
+    --allow-huge passed 10 GB until the kernel ended the batch (issue 24 item 7)."""
+    scans = tmp_path / "scans"
+    _scans(scans, 2)
+    bomb = _png_claiming(scans / "bomb.png", 100_000, 100_000)
+    assert bomb.stat().st_size < 200
+    hints = tmp_path / "hints"
+    hints.mkdir()
+    points = [{"x": i % 48, "y": i % 32, "color": "#2a4f9e"} for i in range(100_000)]
+    (hints / "scan00.json").write_text(json.dumps({"points": points}))
+    start = time.monotonic()
+    run = _colorize(scans, "-o", tmp_path / "out", "--model", tiny_model_path, "--render-size", "64",
+                    "--hints-dir", hints, "--allow-huge", "--json")
+    assert time.monotonic() - start < 60
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    by_name = {Path(r["input"]).name: r for r in json.loads(run.stdout)["results"]}
+    assert by_name["scan01.png"]["status"] == "done"
+    assert by_name["scan00.png"]["status"] == "failed"
+    assert "100,000 colour hints for one photo; at most 1,000" in by_name["scan00.png"]["message"]
+    assert by_name["bomb.png"]["status"] == "failed"
+    assert "needs about" in by_name["bomb.png"]["message"] and "GB of memory" in by_name["bomb.png"]["message"]
+
+
+# --- item 9: labels that tell the truth --------------------------------------------------------
+
+def _label_hints(path: Path) -> str:
+    with Image.open(path) as im:
+        return im.info["xmp"].decode().split('colorizer:Hints="', 1)[1].split('"', 1)[0]
+
+
+def test_hints_off_the_photo_are_not_counted_in_the_label(tmp_path, tiny_model_path):
+    """Hints outside the photo or at NaN/Infinity were ignored but counted: Hints="2" on a
+    photo pixel-identical to one without hints (issue 24 item 9)."""
+    scans = tmp_path / "scans"
+    _scans(scans, 2)
+    hints = tmp_path / "hints"
+    hints.mkdir()
+    (hints / "scan00.json").write_text('{"points": [{"x": 500, "y": 10, "color": "#2a4f9e"}, '
+                                       '{"x": NaN, "y": Infinity, "color": "#2a4f9e"}]}')
+    (hints / "scan01.json").write_text('{"points": [{"x": 5, "y": 5, "color": "#2a4f9e"}, '
+                                       '{"x": -1, "y": 5, "color": "#2a4f9e"}]}')
+    common = ("--model", tiny_model_path, "--render-size", "64", "--json")
+    run = _colorize(scans, "-o", tmp_path / "out", "--hints-dir", hints, *common)
+    plain = _colorize(scans / "scan00.png", "-o", tmp_path / "plain", *common)
+    assert run.returncode == 0 and plain.returncode == 0, run.stderr + plain.stderr
+    by_name = {Path(r["input"]).name: r for r in json.loads(run.stdout)["results"]}
+    assert _label_hints(tmp_path / "out" / "scan00_color.png") == "0"
+    assert by_name["scan00.png"]["notes"] == ["2 colour hint(s) outside the photo were ignored"]
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "out" / "scan00_color.png")),
+                          np.asarray(Image.open(tmp_path / "plain" / "scan00_color.png")))
+    assert _label_hints(tmp_path / "out" / "scan01_color.png") == "1"
+    assert by_name["scan01.png"]["notes"] == ["1 colour hint(s) outside the photo were ignored",
+                                              "1 colour hint(s) used"]
+
+
+# --- item 10: smaller ------------------------------------------------------------------------
+
+def test_a_hint_file_saved_by_notepad_with_a_byte_order_mark_is_read(tmp_path, tiny_model_path):
+    scans = tmp_path / "scans"
+    _scans(scans, 1)
+    hints = tmp_path / "hints"
+    hints.mkdir()
+    (hints / "scan00.json").write_bytes(b"\xef\xbb\xbf" + b'{"points": [{"x": 5, "y": 5, "color": "#2a4f9e"}]}')
+    run = _colorize(scans, "-o", tmp_path / "out", "--hints-dir", hints, "--model", tiny_model_path,
+                    "--render-size", "64", "--json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["results"][0]["notes"] == ["1 colour hint(s) used"]
