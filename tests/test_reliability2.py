@@ -302,3 +302,62 @@ def test_a_hint_file_saved_by_notepad_with_a_byte_order_mark_is_read(tmp_path, t
                     "--render-size", "64", "--json")
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["results"][0]["notes"] == ["1 colour hint(s) used"]
+
+
+# --- item 8: project files ---------------------------------------------------------------------
+
+@pytest.fixture
+def tab(qtbot, tiny_model_path):
+    from colorizer_gui.settings import GuiSettings
+    from colorizer_gui.workspace.qt_colorize_tab import ColorizeTab
+
+    settings = GuiSettings()
+    settings.auto_start = False
+    t = ColorizeTab(settings)
+    qtbot.addWidget(t)
+    t.show()
+    t.controller.load_model(str(tiny_model_path), "cpu")
+    qtbot.waitUntil(lambda: t.controller.model_ready, timeout=30000)
+    yield t
+    t.close_down()
+
+
+@pytest.mark.parametrize("photos", [
+    [5], [{"path": None}], [{"path": "a.png", "strength": None}], [{"path": "a.png", "strength": "Infinity"}],
+    [{"path": "a.png", "strength": 1e309}], [{"path": "a.png", "strength": -1}],
+    [{"path": "a.png", "points": [{"x": 1}]}], "deep"])
+def test_a_malformed_project_gives_one_message_and_changes_nothing(tab, tmp_path, make_photo, photos):
+    """5 of 9 malformed projects raised exceptions no dialog caught; Infinity broke the row's
+    painting (issue 24 item 8)."""
+    from colorizer_gui.hints.project_files import ProjectError
+
+    make_photo("a.png")
+    project = tmp_path / "p.colorizer.json"
+    if photos == "deep":
+        project.write_text('{"colorizer_project": 1, "photos": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    else:  # json.dumps writes 1e309 as Infinity, as a hand-edited file may have it
+        project.write_text(json.dumps({"colorizer_project": 1, "photos": photos}))
+    with pytest.raises(ProjectError) as caught:
+        tab.hints.open_project_from(project)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 200
+    assert len(tab.queue) == 0
+
+
+def test_a_project_naming_photos_outside_its_folder_asks_first(qtbot, tab, tmp_path, make_photo):
+    """`../../elsewhere/private/victim.png` was followed and its result written there, with no
+    word to the user (issue 24 item 8)."""
+    victim = make_photo("victim.png", folder=tmp_path / "elsewhere" / "private")
+    own = make_photo("own.png", folder=tmp_path / "shared" / "project")
+    project = tmp_path / "shared" / "project" / "p.colorizer.json"
+    project.write_text(json.dumps({"colorizer_project": 1, "photos": [
+        {"path": "own.png", "strength": 1.2, "points": []},
+        {"path": "../../elsewhere/private/victim.png", "strength": 1.0, "points": []}]}))
+    asked: list[list[Path]] = []
+    tab.hints.files.confirm_outside = lambda photos: asked.append(photos) or False
+    assert tab.hints.open_project_from(project) == 1
+    assert [i.path for i in tab.queue.items] == [own]
+    assert [p.resolve() for p in asked[0]] == [victim.resolve()]
+    assert "outside the project's folder not opened" in tab.log_panel.plain_text()
+    tab.hints.files.confirm_outside = lambda photos: True
+    assert tab.hints.open_project_from(project) == 2
+    qtbot.waitUntil(lambda: all(i.thumbnail is not None for i in tab.queue.items), timeout=10_000)
