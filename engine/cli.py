@@ -146,7 +146,7 @@ def _print_models(as_json: bool) -> int:
     for e in entries:
         desc = e.info.description.splitlines()[0] if e.info and e.info.description else ""
         status = f"UNUSABLE: {e.error}" if e.error else desc
-        print(f"{e.name:28s} {e.source:8s} {status}\n{'':28s} {e.path}")
+        print(f"{_clean(e.name):28s} {e.source:8s} {_clean(status)}\n{'':28s} {_clean(e.path)}")
     print(f"\nuser models folder: {user_models_dir()}")
     return 0
 
@@ -154,7 +154,18 @@ def _print_models(as_json: bool) -> int:
 _OURS = "already a Colorizer result (its label says so); --include-colorized colorizes it again"
 
 
+# C0 and C1 control characters, shown as \xNN: a file or model name may hold an escape
+# sequence, which a terminal would obey (colours, a moved cursor, a changed title).
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def _clean(text: object) -> str:
+    """One line of ours, safe to print: control characters in names become visible escapes."""
+    return str(text).translate(_CONTROLS)
+
+
 def _short(name: str, width: int = 32) -> str:
+    name = _clean(name)
     return name if len(name) <= width else name[: width - 11] + "…" + name[-10:]
 
 
@@ -286,10 +297,10 @@ def main(argv: list[str] | None = None) -> int:
         jobs = [job for item, job in zip(inputs, jobs) if in_shard(item, *shard)]
     if not args.quiet or not jobs:  # otherwise they are named once, in the summary
         for item, reason in problems:
-            print(f"colorize: {item}: {reason}", file=sys.stderr)
+            print(_clean(f"colorize: {item}: {reason}"), file=sys.stderr)
     if not args.quiet:
         for item, reason in passed_over:
-            print(f"colorize: skipped {item}: {reason}", file=sys.stderr)
+            print(_clean(f"colorize: skipped {item}: {reason}"), file=sys.stderr)
     if ours and (not args.quiet or not jobs):
         print(f"colorize: skipped {len(ours)} photo(s) that are already Colorizer results "
               "(--include-colorized colorizes them again)", file=sys.stderr)
@@ -314,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         # Also with --ray: a model that cannot be used is said here, before a cluster starts.
         colorizer = Colorizer(args.model, device=args.device)
     except ModelError as exc:  # the settings cannot work for any photo: a usage error
-        print(f"colorize: cannot use the model: {exc}", file=sys.stderr)
+        print(_clean(f"colorize: cannot use the model: {exc}"), file=sys.stderr)
         return 2
     except DeviceError as exc:
         print(f"colorize: {exc}", file=sys.stderr)
@@ -330,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         work = run_jobs(jobs, colorizer, settings)
         where = f"with {colorizer.describe()}"
     if not args.quiet:
-        print(f"Colorizing {len(jobs)} photo(s) {where}", file=sys.stderr)
+        print(_clean(f"Colorizing {len(jobs)} photo(s) {where}"), file=sys.stderr)
 
     from tqdm import tqdm
 
@@ -352,9 +363,9 @@ def main(argv: list[str] | None = None) -> int:
                 if args.quiet:  # failures are named once, in the summary
                     continue
                 if result.status == "failed":
-                    bar.write(f"failed: {result.job.source}: {result.message}", file=sys.stderr)
+                    bar.write(_clean(f"failed: {result.job.source}: {result.message}"), file=sys.stderr)
                 for note in result.notes:  # re-colorized colour photos, renamed outputs, what a format dropped
-                    bar.write(f"note: {result.job.source}: {note}", file=sys.stderr)
+                    bar.write(_clean(f"note: {result.job.source}: {note}"), file=sys.stderr)
         except ClusterError as exc:
             bar.close()
             print(f"colorize: {exc}", file=sys.stderr)
@@ -388,9 +399,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Done: {counts['done']} colorized, {counts['failed']} failed, {counts['skipped']} skipped"
               f"{ours_note} in {elapsed:.1f} s{no_photos}", file=sys.stderr)
         for r in failed:
-            print(f"  {r.job.source}: {r.message}", file=sys.stderr)
+            print(_clean(f"  {r.job.source}: {r.message}"), file=sys.stderr)
         for item, reason in problems:
-            print(f"  {item}: {reason}", file=sys.stderr)
+            print(_clean(f"  {item}: {reason}"), file=sys.stderr)
     return 1 if failed or problems else 0
 
 

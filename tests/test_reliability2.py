@@ -361,3 +361,30 @@ def test_a_project_naming_photos_outside_its_folder_asks_first(qtbot, tab, tmp_p
     tab.hints.files.confirm_outside = lambda photos: True
     assert tab.hints.open_project_from(project) == 2
     qtbot.waitUntil(lambda: all(i.thumbnail is not None for i in tab.queue.items), timeout=10_000)
+
+
+def test_control_characters_in_names_give_valid_xmp_and_a_clean_terminal(tmp_path, tiny_model_path):
+    """A file or model name with control characters made XMP that XML parsers reject and was
+    echoed raw to the terminal, escape sequences and all (issue 24 item 9)."""
+    import xml.etree.ElementTree as ET
+
+    from conftest import make_tiny_model
+
+    from engine.weights import ModelInfo, save_model
+
+    model = tmp_path / "evil.safetensors"
+    save_model(make_tiny_model(), ModelInfo(name="evil\x1b]0;pwned\x07\x01", description="x"), model)
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    name = "red\x1b[31m\x07\x01.png"
+    Image.fromarray(grey_gradient(48, 32)).save(scans / name)
+    (scans / "broken\x1b[2J.png").write_bytes(b"not a png")
+    run = _colorize(scans, "-o", tmp_path / "out", "--model", model, "--render-size", "64")
+    assert run.returncode == 1
+    assert not any(ch in run.stderr for ch in "\x1b\x07\x01"), run.stderr
+    assert "red\\x1b[31m\\x07\\x01.png" in run.stderr and "broken\\x1b[2J.png" in run.stderr
+    with Image.open(tmp_path / "out" / "red\x1b[31m\x07\x01_color.png") as im:
+        xmp = im.info["xmp"]
+    body = xmp.decode().split("?>", 1)[1].rsplit("<?xpacket", 1)[0]
+    ET.fromstring(body)   # a strict XML parser reads it
+    assert "evil\\x1b]0;pwned\\x07\\x01" in body
