@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import difflib
 import json
+import logging
 import re
 import signal
 import sys
@@ -226,6 +227,25 @@ def _stop_like_ctrl_c(*signals: signal.Signals | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`colorize`: returns the exit status (0 all done, 1 some failed, 2 usage, 128+N stopped by signal N)."""
+    # From the first moment, not once photos are running: a Ctrl-C or kill while torch loads
+    # gave a traceback, or no word at all.
+    _stop_like_ctrl_c(signal.SIGTERM, getattr(signal, "SIGHUP", None))
+    # Pillow logs some refusals (a TIFF's impossible samples per pixel) before raising; with no
+    # handler Python printed them raw, ahead of the photo's own one-line reason.
+    logging.getLogger("PIL").addHandler(logging.NullHandler())
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as exc:
+        print("\ncolorize: cancelled before any photo was colorized; nothing was written", file=sys.stderr)
+        return 128 + _signal_number(exc)
+
+
+def _signal_number(exc: KeyboardInterrupt) -> int:
+    return int(exc.args[0]) if exc.args and isinstance(exc.args[0], int) else int(signal.SIGINT)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.list_models:
@@ -345,7 +365,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from tqdm import tqdm
 
-    _stop_like_ctrl_c(signal.SIGTERM, getattr(signal, "SIGHUP", None))
     start = time.monotonic()
     results = []
     # The bar's description is the photo being colorized.
@@ -375,8 +394,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\ncolorize: cancelled; finished photos are kept, nothing half-written was left. "
                   f"To finish the rest, run the same command again (photos already done are skipped):\n"
                   f"  {_same_command(sys.argv[1:] if argv is None else argv)}", file=sys.stderr)
-            signum = exc.args[0] if exc.args and isinstance(exc.args[0], int) else signal.SIGINT
-            return 128 + int(signum)
+            return 128 + _signal_number(exc)
         finally:
             bar.close()
             if args.ray:

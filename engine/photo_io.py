@@ -343,6 +343,9 @@ def read_photo(path: Path | str, *, max_pixels: int | None = DEFAULT_MAX_PIXELS,
                              "allow it with --allow-huge")
         if not max_pixels:
             _check_memory_for(w, h)
+        frames = getattr(im, "n_frames", 1) if getattr(im, "is_animated", False) else 1
+        if frames > 1:
+            notes.append(f"an animation of {frames} frames: only its first frame was colorized")
         source_format = output_format_for(path)
         container = im.format  # exif_transpose returns an image without it
         capture = _captured_stderr() if container == "TIFF" else contextlib.nullcontext([])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import struct
 import subprocess
 import sys
@@ -388,3 +389,40 @@ def test_control_characters_in_names_give_valid_xmp_and_a_clean_terminal(tmp_pat
     body = xmp.decode().split("?>", 1)[1].rsplit("<?xpacket", 1)[0]
     ET.fromstring(body)   # a strict XML parser reads it
     assert "evil\\x1b]0;pwned\\x07\\x01" in body
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_in_the_first_moments_stops_with_one_line(tmp_path, tiny_model_path, sig):
+    """Ctrl-C while torch loaded printed a KeyboardInterrupt traceback; SIGTERM then ended it
+    with no word (issue 24 item 10)."""
+    scans = tmp_path / "scans"
+    _scans(scans, 3)
+    proc = subprocess.Popen(_colorize_cmd(scans, "-o", tmp_path / "out", "--model", tiny_model_path), env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.4)   # past Python's start, before torch has loaded (over a second here)
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + sig, stderr
+    assert "Traceback" not in stderr
+    assert stderr.strip() == "colorize: cancelled before any photo was colorized; nothing was written"
+    assert not (tmp_path / "out").exists()
+
+
+def test_no_stray_library_line_and_animations_get_a_note(tmp_path, tiny_model_path):
+    """Pillow's own log line ('More samples per pixel than can be decoded') came before
+    'Colorizing'; an animated GIF colorized its first frame with no note (issue 24 item 10)."""
+    from PIL import TiffImagePlugin
+
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    odd = TiffImagePlugin.ImageFileDirectory_v2()
+    odd[277] = 100   # SamplesPerPixel over Pillow's limit: it logs, then refuses the file
+    Image.fromarray(grey_gradient(48, 32)).save(scans / "odd.tif", tiffinfo=odd)
+    frames = [Image.fromarray(grey_gradient(48, 32, seed=i)) for i in range(3)]
+    frames[0].save(scans / "moving.gif", save_all=True, append_images=frames[1:], duration=100)
+    run = _colorize(scans, "-o", tmp_path / "out", "--model", tiny_model_path, "--render-size", "64", "--json")
+    assert run.stderr.startswith("Colorizing"), run.stderr
+    assert "samples per pixel" not in run.stderr
+    by_name = {Path(r["input"]).name: r for r in json.loads(run.stdout)["results"]}
+    assert by_name["odd.tif"]["status"] == "failed"
+    assert "an animation of 3 frames: only its first frame was colorized" in by_name["moving.gif"]["notes"]
