@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.errors import Cancelled, HintError, OutputWouldReplaceInput, PhotoError, UsageError
+from engine.errors import Cancelled, HintError, OutputExists, OutputWouldReplaceInput, PhotoError, UsageError
+from engine.files import numbered_names
 from engine.hint_files import Hint, load_hints
 from engine.options import (
     DEFAULT_MAX_PIXELS,
@@ -26,7 +27,14 @@ from engine.options import (
     READABLE_SUFFIXES,
     output_format_for,
 )
-from engine.photo_io import is_colorizer_output, read_photo, remove_stale_partials, write_photo
+from engine.photo_io import (
+    colorizer_source_name,
+    is_colorizer_output,
+    name_too_long,
+    read_photo,
+    remove_stale_partials,
+    write_photo,
+)
 
 if TYPE_CHECKING:  # the colorizer is passed in: planning a batch loads no torch (the app, `colorize --help`)
     from engine.infer import Chroma, Colorizer, ColorizeResult
@@ -35,6 +43,8 @@ if TYPE_CHECKING:  # the colorizer is passed in: planning a batch loads no torch
 log = logging.getLogger(__name__)
 
 MISSING = "no such file or folder"  # the reason for an input name that is not there
+# The reason for a photo skipped by --if-exists resume (the default); callers count these.
+ALREADY_DONE = "already done: its result is there"
 
 
 @dataclass
@@ -44,7 +54,7 @@ class BatchSettings:
     format: str | None = None          # None: the input's own format
     render_size: int = DEFAULT_RENDER_SIZE
     strength: float = 1.0
-    if_exists: str = "rename"          # an output file already there: rename, skip or overwrite
+    if_exists: str = "resume"          # an output file already there: see options.IF_EXISTS
     hints_dir: Path | None = None
     max_pixels: int | None = DEFAULT_MAX_PIXELS
     quality: int = 95
@@ -326,13 +336,21 @@ def plan_jobs(inputs: list[InputFile], settings: BatchSettings) -> list[Job]:
     return [planner.plan(item) for item in inputs]
 
 
-def _free_name(dest: Path) -> Path:
-    n = 1
-    candidate = dest
-    while candidate.exists():
-        candidate = dest.with_name(f"{dest.stem}-{n}{dest.suffix}")
-        n += 1
-    return candidate
+def existing_result(job: Job) -> Path | None:
+    """A result of `job`'s photo already saved at its output name or a numbered one after it.
+
+    Recognised by the label each result carries (the source file's name in its XMP), so a
+    file of someone else's that happens to have the name is not taken for it.
+    """
+    for candidate in numbered_names(job.dest):
+        try:
+            if not candidate.is_file():
+                return None
+        except OSError:
+            return None
+        if colorizer_source_name(candidate) == job.source.name:
+            return candidate
+    return None
 
 
 def _hints_for(job: Job, settings: BatchSettings) -> list[Hint] | None:
@@ -357,15 +375,16 @@ def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
     """
     start = time.monotonic()
     kept: ColorizeResult | None = None
-    dest = job.dest
-    # Before the skip below: a re-run with --skip-existing also clears what a killed run left.
-    remove_stale_partials(dest.parent)
-    if dest.exists():
-        if settings.if_exists == "skip":
-            return JobResult(job, "skipped", "output already exists", output=dest)
-        if settings.if_exists == "rename":
-            dest = _free_name(dest)
-    renamed = [f"{job.dest.name} already exists, so this was saved as {dest.name}"] if dest != job.dest else []
+    too_long = name_too_long(job.dest)
+    if too_long:
+        return JobResult(job, "failed", too_long, error_type=PhotoError)
+    # Before the skips below: a re-run also clears what a killed run left.
+    remove_stale_partials(job.dest.parent)
+    if settings.if_exists == "skip" and job.dest.exists():
+        return JobResult(job, "skipped", "output already exists", output=job.dest)
+    if settings.if_exists == "resume" and (done := existing_result(job)) is not None:
+        return JobResult(job, "skipped", f"{ALREADY_DONE} ({done.name})", output=done)
+    placed: list[Path] = []
     try:
         hints = _hints_for(job, settings)
         photo = (photos.read(job.source, settings.max_pixels) if photos is not None
@@ -376,11 +395,18 @@ def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
             kept = result
         if cancel is not None and cancel():
             raise Cancelled()
-        notes = result.notes + renamed + write_photo(
-            result.rgb, dest, job.fmt, photo, quality=settings.quality, overwrite=settings.if_exists == "overwrite",
-            label=result.label if settings.label else None)
-        if hints:
-            notes.append(f"{len(hints)} colour hint(s) used")
+        notes = result.notes + write_photo(
+            result.rgb, job.dest, job.fmt, photo, quality=settings.quality,
+            overwrite=settings.if_exists == "overwrite", rename=settings.if_exists in ("rename", "resume"),
+            label=result.label if settings.label else None, placed=placed)
+        dest = placed[0]
+        if dest != job.dest:
+            notes.append(f"{job.dest.name} already exists, so this was saved as {dest.name}")
+        if result.label.hints:
+            notes.append(f"{result.label.hints} colour hint(s) used")
+    except OutputExists:  # --if-exists skip, and another run saved this name while we worked
+        return JobResult(job, "skipped", "output already exists", output=job.dest,
+                         seconds=time.monotonic() - start, colorized=kept)
     except Cancelled:
         return JobResult(job, "cancelled", "cancelled", seconds=time.monotonic() - start, colorized=kept)
     except (PhotoError, HintError) as exc:

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import difflib
 import json
+import logging
 import re
 import signal
 import sys
@@ -32,6 +33,8 @@ EPILOG = """examples:
   colorize ~/scans -r -o ~/scans-colour        a whole tree, mirrored under ~/scans-colour
   colorize "*.tif" --format png --strength 1.3
   colorize scan.png --hints-dir hints/          uses hints/scan.json colour hints
+Running the same command again finishes what is left: photos already done are skipped
+(--if-exists rename makes new copies of them).
 Each output says it was colorized, by which model, from which file (EXIF Software and XMP),
 so a later run skips it and an archive can tell it from the original; --no-label leaves that out.
 exit status: 0 all photos done, 1 some failed, 2 usage error (a mistyped option or value, a
@@ -98,9 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CPU threads to use (default: all cores; fewer leaves room for other work)")
     p.add_argument("--model", help="model name (see --list-models) or a .safetensors file")
     exists = p.add_mutually_exclusive_group()
-    exists.add_argument("--if-exists", choices=IF_EXISTS, default=None,
-                        help="when an output file already exists (default: rename the new one; "
-                             "with --ray: skip it, so a rerun resumes)")
+    exists.add_argument("--if-exists", choices=IF_EXISTS, default="resume",
+                        help="when an output file already exists. resume (default): a photo whose result "
+                             "is already there is done and skipped, so running the same command again "
+                             "finishes what is left; another file with that name is kept and the result "
+                             "numbered. rename: always save a new, numbered copy. skip: leave any photo "
+                             "whose output name is taken. overwrite: replace it")
     exists.add_argument("--skip-existing", action="store_const", dest="if_exists", const="skip",
                         help="leave photos whose output already exists (same as --if-exists skip)")
     p.add_argument("--hints-dir", type=Path, help="folder of <photo name>.json colour hint files")
@@ -141,7 +147,7 @@ def _print_models(as_json: bool) -> int:
     for e in entries:
         desc = e.info.description.splitlines()[0] if e.info and e.info.description else ""
         status = f"UNUSABLE: {e.error}" if e.error else desc
-        print(f"{e.name:28s} {e.source:8s} {status}\n{'':28s} {e.path}")
+        print(f"{_clean(e.name):28s} {e.source:8s} {_clean(status)}\n{'':28s} {_clean(e.path)}")
     print(f"\nuser models folder: {user_models_dir()}")
     return 0
 
@@ -149,14 +155,49 @@ def _print_models(as_json: bool) -> int:
 _OURS = "already a Colorizer result (its label says so); --include-colorized colorizes it again"
 
 
+# C0 and C1 control characters, shown as \xNN: a file or model name may hold an escape
+# sequence, which a terminal would obey (colours, a moved cursor, a changed title).
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def _clean(text: object) -> str:
+    """One line of ours, safe to print: control characters in names become visible escapes."""
+    return str(text).translate(_CONTROLS)
+
+
 def _short(name: str, width: int = 32) -> str:
+    name = _clean(name)
     return name if len(name) <= width else name[: width - 11] + "…" + name[-10:]
+
+
+def _already_done(results: list) -> int:
+    from engine.batch import ALREADY_DONE
+
+    return sum(r.status == "skipped" and r.message.startswith(ALREADY_DONE) for r in results)
 
 
 def _counts(results: list, own_results: list[dict], problems: list[tuple[str, str]]) -> dict[str, int]:
     counts = {s: sum(r.status == s for r in results) for s in ("done", "failed", "skipped", "cancelled")}
     counts["skipped"] += len(own_results)
-    return {**counts, "already_colorized": len(own_results), "inputs_without_photos": len(problems)}
+    return {**counts, "already_colorized": len(own_results), "already_done": _already_done(results),
+            "inputs_without_photos": len(problems)}
+
+
+def _same_command(argv: list[str]) -> str:
+    """The command to run again to finish a stopped batch: as typed, without an --if-exists
+    choice that would make copies of what is done (the default resumes)."""
+    import shlex
+
+    kept: list[str] = []
+    skip_next = False
+    for arg in argv:
+        if skip_next:
+            skip_next = False
+        elif arg == "--if-exists":
+            skip_next = True
+        elif not arg.startswith("--if-exists=") and arg != "--skip-existing":
+            kept.append(arg)
+    return shlex.join(["colorize", *kept])
 
 
 def _print_json(results: list, own_results: list[dict], problems: list[tuple[str, str]],
@@ -186,6 +227,25 @@ def _stop_like_ctrl_c(*signals: signal.Signals | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`colorize`: returns the exit status (0 all done, 1 some failed, 2 usage, 128+N stopped by signal N)."""
+    # From the first moment, not once photos are running: a Ctrl-C or kill while torch loads
+    # gave a traceback, or no word at all.
+    _stop_like_ctrl_c(signal.SIGTERM, getattr(signal, "SIGHUP", None))
+    # Pillow logs some refusals (a TIFF's impossible samples per pixel) before raising; with no
+    # handler Python printed them raw, ahead of the photo's own one-line reason.
+    logging.getLogger("PIL").addHandler(logging.NullHandler())
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as exc:
+        print("\ncolorize: cancelled before any photo was colorized; nothing was written", file=sys.stderr)
+        return 128 + _signal_number(exc)
+
+
+def _signal_number(exc: KeyboardInterrupt) -> int:
+    return int(exc.args[0]) if exc.args and isinstance(exc.args[0], int) else int(signal.SIGINT)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.list_models:
@@ -207,8 +267,6 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(str(exc))
     if args.workers < 0:
         parser.error("--workers must be 0 (automatic) or more")
-    if args.if_exists is None:
-        args.if_exists = "skip" if args.ray else "rename"
     if not args.inputs:
         parser.error("no photos given (try: colorize photo.jpg)")
     if not 0 <= args.strength <= MAX_STRENGTH:
@@ -259,10 +317,10 @@ def main(argv: list[str] | None = None) -> int:
         jobs = [job for item, job in zip(inputs, jobs) if in_shard(item, *shard)]
     if not args.quiet or not jobs:  # otherwise they are named once, in the summary
         for item, reason in problems:
-            print(f"colorize: {item}: {reason}", file=sys.stderr)
+            print(_clean(f"colorize: {item}: {reason}"), file=sys.stderr)
     if not args.quiet:
         for item, reason in passed_over:
-            print(f"colorize: skipped {item}: {reason}", file=sys.stderr)
+            print(_clean(f"colorize: skipped {item}: {reason}"), file=sys.stderr)
     if ours and (not args.quiet or not jobs):
         print(f"colorize: skipped {len(ours)} photo(s) that are already Colorizer results "
               "(--include-colorized colorizes them again)", file=sys.stderr)
@@ -287,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         # Also with --ray: a model that cannot be used is said here, before a cluster starts.
         colorizer = Colorizer(args.model, device=args.device)
     except ModelError as exc:  # the settings cannot work for any photo: a usage error
-        print(f"colorize: cannot use the model: {exc}", file=sys.stderr)
+        print(_clean(f"colorize: cannot use the model: {exc}"), file=sys.stderr)
         return 2
     except DeviceError as exc:
         print(f"colorize: {exc}", file=sys.stderr)
@@ -303,11 +361,10 @@ def main(argv: list[str] | None = None) -> int:
         work = run_jobs(jobs, colorizer, settings)
         where = f"with {colorizer.describe()}"
     if not args.quiet:
-        print(f"Colorizing {len(jobs)} photo(s) {where}", file=sys.stderr)
+        print(_clean(f"Colorizing {len(jobs)} photo(s) {where}"), file=sys.stderr)
 
     from tqdm import tqdm
 
-    _stop_like_ctrl_c(signal.SIGTERM, getattr(signal, "SIGHUP", None))
     start = time.monotonic()
     results = []
     # The bar's description is the photo being colorized.
@@ -325,18 +382,19 @@ def main(argv: list[str] | None = None) -> int:
                 if args.quiet:  # failures are named once, in the summary
                     continue
                 if result.status == "failed":
-                    bar.write(f"failed: {result.job.source}: {result.message}", file=sys.stderr)
+                    bar.write(_clean(f"failed: {result.job.source}: {result.message}"), file=sys.stderr)
                 for note in result.notes:  # re-colorized colour photos, renamed outputs, what a format dropped
-                    bar.write(f"note: {result.job.source}: {note}", file=sys.stderr)
+                    bar.write(_clean(f"note: {result.job.source}: {note}"), file=sys.stderr)
         except ClusterError as exc:
             bar.close()
             print(f"colorize: {exc}", file=sys.stderr)
             return 2
         except KeyboardInterrupt as exc:
             bar.close()
-            print("\ncolorize: cancelled; finished photos are kept, nothing half-written was left", file=sys.stderr)
-            signum = exc.args[0] if exc.args and isinstance(exc.args[0], int) else signal.SIGINT
-            return 128 + int(signum)
+            print("\ncolorize: cancelled; finished photos are kept, nothing half-written was left. "
+                  f"To finish the rest, run the same command again (photos already done are skipped):\n"
+                  f"  {_same_command(sys.argv[1:] if argv is None else argv)}", file=sys.stderr)
+            return 128 + _signal_number(exc)
         finally:
             bar.close()
             if args.ray:
@@ -350,14 +408,18 @@ def main(argv: list[str] | None = None) -> int:
     failed = [r for r in results if r.status == "failed"]
     if not args.quiet or failed or problems:
         # The same counts as the JSON summary: photos that failed, and inputs that gave no photo.
-        ours_note = f" ({len(ours)} already Colorizer result{'s' if len(ours) != 1 else ''})" if ours else ""
+        why = [f"{len(ours)} already Colorizer result{'s' if len(ours) != 1 else ''}"] if ours else []
+        if counts["already_done"]:
+            why.append(f"{counts['already_done']} already done, their results kept; "
+                       "--if-exists rename makes new copies")
+        ours_note = f" ({'; '.join(why)})" if why else ""
         no_photos = f"; {len(problems)} input(s) gave no photos" if problems else ""
         print(f"Done: {counts['done']} colorized, {counts['failed']} failed, {counts['skipped']} skipped"
               f"{ours_note} in {elapsed:.1f} s{no_photos}", file=sys.stderr)
         for r in failed:
-            print(f"  {r.job.source}: {r.message}", file=sys.stderr)
+            print(_clean(f"  {r.job.source}: {r.message}"), file=sys.stderr)
         for item, reason in problems:
-            print(f"  {item}: {reason}", file=sys.stderr)
+            print(_clean(f"  {item}: {reason}"), file=sys.stderr)
     return 1 if failed or problems else 0
 
 

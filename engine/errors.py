@@ -43,6 +43,10 @@ class UnreadablePhoto(PhotoError):
     """
 
 
+class OutputExists(PhotoError):
+    """The output's name is taken (perhaps by another run, a moment ago); it was left as it is."""
+
+
 class DiskFull(PhotoError):
     """No room left on the disk to write the result."""
 

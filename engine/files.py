@@ -4,11 +4,17 @@
 half-written: photo outputs, model files, training checkpoints, hint files, projects and
 settings. The bytes go to a hidden temporary file beside the destination, which is flushed to
 the disk, renamed over the destination and then made durable by syncing its folder.
+
+A photo output must never replace a file that appeared while it was being written (two runs
+into one folder, the app and `colorize` at once): `exists="fail"` or `exists="number"` claims
+the name atomically (a hard link, which the kernel refuses when the name is taken), so
+checking first and renaming later can never race.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import re
@@ -19,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_write", "is_partial_name", "remove_stale_partials"]
+__all__ = ["NameTaken", "atomic_write", "is_partial_name", "numbered_names", "remove_stale_partials"]
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +36,14 @@ log = logging.getLogger(__name__)
 _PARTIAL_SUFFIX = ".partial"
 _PARTIAL_RE = re.compile(r"^\..*\.colorizer-(?P<host>[A-Za-z0-9]+)-(?P<pid>\d+)-[A-Za-z0-9_]{6,}\.partial$")
 _STEM_BYTES = 120  # file names are limited to 255 bytes; leave room for the rest of the name
+_MAX_NUMBER = 100_000  # numbered names tried before giving up (a folder with that many is a mistake)
+_EXISTS = ("replace", "fail", "number")
 _swept_folders: set[str] = set()
 _sweep_lock = threading.Lock()
+
+
+class NameTaken(FileExistsError):
+    """`atomic_write(..., exists="fail")` found its destination there; nothing was written."""
 
 
 def _host_tag() -> str:
@@ -127,16 +139,62 @@ def _remove_empty_folders(created: list[Path]) -> None:
             break
 
 
+def numbered_names(dest: Path) -> Iterator[Path]:
+    """dest, then dest's name numbered: a_color.jpg, a_color-1.jpg, a_color-2.jpg, ..."""
+    yield dest
+    for n in range(1, _MAX_NUMBER):
+        yield dest.with_name(f"{dest.stem}-{n}{dest.suffix}")
+
+
+def _place_new(tmp: Path, dest: Path) -> None:
+    """Rename `tmp` to `dest` only if no file has that name; FileExistsError otherwise."""
+    if os.name == "nt":
+        os.rename(tmp, dest)  # Windows' rename never replaces
+        return
+    try:
+        os.link(tmp, dest)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS):
+            raise
+        # No hard links here (FAT, some network shares): claim the name with an empty file
+        # created exclusively, then rename over our own claim.
+        os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.replace(tmp, dest)
+        return
+    os.unlink(tmp)
+
+
+def _place(tmp: Path, dest: Path, exists: str) -> Path:
+    if exists == "replace":
+        os.replace(tmp, dest)
+        return dest
+    for candidate in numbered_names(dest) if exists == "number" else (dest,):
+        try:
+            _place_new(tmp, candidate)
+            return candidate
+        except FileExistsError:
+            continue
+    if exists == "fail":
+        raise NameTaken(errno.EEXIST, "a file already has this name", str(dest))
+    raise FileExistsError(errno.EEXIST, f"no free numbered name after {_MAX_NUMBER}", str(dest))
+
+
 @contextlib.contextmanager
-def atomic_write(dest: Path | str, mode: str = "wb", *, encoding: str | None = None) -> Iterator[IO]:
+def atomic_write(dest: Path | str, mode: str = "wb", *, encoding: str | None = None, exists: str = "replace",
+                 placed: list[Path] | None = None) -> Iterator[IO]:
     """Write `dest` all at once: yields a handle on a hidden `.partial` file in dest's folder.
 
-    When the block ends normally the file is synced, given ordinary permissions, renamed over
+    When the block ends normally the file is synced, given ordinary permissions, renamed to
     `dest` and the folder is synced, so after a power cut either the old or the new content is
-    there. When it raises, the partial is removed, as are any folders made for it, and the
-    exception goes on unchanged (OSError stays OSError, so callers can word it). Dead writers'
-    partials in the folder (kill -9) are swept first.
+    there. `exists` says what a file already named `dest` gets: "replace" (settings, models),
+    "fail" (NameTaken, the file untouched) or "number" (the first free of `numbered_names`);
+    the last two decide at the moment of renaming, atomically. The name used is appended to
+    `placed`. When the block raises, the partial is removed, as are any folders made for it,
+    and the exception goes on unchanged (OSError stays OSError, so callers can word it). Dead
+    writers' partials in the folder (kill -9) are swept first.
     """
+    if exists not in _EXISTS:
+        raise ValueError(f"exists must be one of {_EXISTS}")
     if "b" not in mode and encoding is None:
         encoding = "utf-8"  # never the locale's: these files travel between machines
     dest = Path(dest)
@@ -154,12 +212,14 @@ def atomic_write(dest: Path | str, mode: str = "wb", *, encoding: str | None = N
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; these are ordinary files
-        os.replace(tmp, dest)
+        final = _place(tmp, dest, exists)
     except BaseException:
         tmp.unlink(missing_ok=True)
         _remove_empty_folders(created)
         raise
     _sync_folder(dest.parent)
+    if placed is not None:
+        placed.append(final)
 
 
 def _sync_folder(folder: Path) -> None:

@@ -27,6 +27,7 @@ from engine.catalog import resolve_model
 from engine.color import DisplayConverter, clamp_to_gamut
 from engine.devices import describe_device, is_out_of_memory, resolve_device
 from engine.errors import Cancelled  # defined there (no torch); importers also find it here
+from engine.hint_files import check_hint_count, usable_hints
 from engine.hints import Hint, rasterize, spread_hints
 from engine.model import ColorNet, make_input
 from engine.options import DEFAULT_RENDER_SIZE, MAX_STRENGTH, MIN_RENDER_SIZE
@@ -291,8 +292,13 @@ class Colorizer:
         earlier (the GUI's preview): the network is skipped and only the rendering runs. One
         made for a photo of other dimensions (the file changed since) is ignored.
         """
+        check_hint_count(len(hints or ()))
         photo = image if isinstance(image, Photo) else read_photo(image, timings=timings)
         notes = list(photo.notes)
+        given = len(hints or ())
+        hints = usable_hints(hints, photo.size) or None
+        if given - len(hints or ()):  # said, and left out of the label's count: they changed nothing
+            notes.append(f"{given - len(hints or ())} colour hint(s) outside the photo were ignored")
         if chroma is not None and chroma.render_size != render_dims(*photo.size, render_size, self.net.config.stride):
             chroma = None
 

@@ -26,7 +26,9 @@ DEFAULT_RENDER_SIZE = 256
 MIN_RENDER_SIZE = 64
 MAX_STRENGTH = 2.0
 
-IF_EXISTS = ("rename", "skip", "overwrite")
+# resume: a photo whose result is already there is done (a re-run finishes what is left);
+# rename: always a new, numbered copy; skip: leave any name already taken; overwrite: replace.
+IF_EXISTS = ("resume", "rename", "skip", "overwrite")
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
 

@@ -97,11 +97,29 @@ def _packet_body(xmp: bytes) -> bytes:
     return re.sub(rb"<\?xpacket[^>]*\?>", b"", text).strip()
 
 
+# Real XMP nests a dozen levels; ElementTree writes XML recursively, so a hostile packet
+# nested thousands deep would end the save with RecursionError instead of losing only itself.
+_MAX_XMP_DEPTH = 200
+
+
+def _depth_over(root: ET.Element, limit: int) -> bool:
+    level = [root]
+    for _ in range(limit):
+        level = [child for element in level for child in element]
+        if not level:
+            return False
+    return True
+
+
 def _rdf_of(xmp: bytes | None, notes: list[str]) -> tuple[ET.Element, ET.Element]:
     """(x:xmpmeta, rdf:RDF) of the source's XMP, or of an empty packet."""
     if xmp:
         try:
             root = ET.fromstring(_packet_body(xmp))
+            if _depth_over(root, _MAX_XMP_DEPTH):
+                notes.append(f"the photo's XMP data is nested over {_MAX_XMP_DEPTH} levels deep and was not copied")
+                root = ET.Element(_q("x", "xmpmeta"))
+                return root, ET.SubElement(root, _q("rdf", "RDF"))
             if root.tag == _q("rdf", "RDF"):
                 meta = ET.Element(_q("x", "xmpmeta"))
                 meta.append(root)
@@ -170,17 +188,28 @@ def labelled_xmp(xmp: bytes | None, label: OutputLabel, source_name: str | None,
     if not any(d.get(_q("xmp", "CreatorTool")) or d.find(_q("xmp", "CreatorTool")) is not None
                for d in rdf.findall(_q("rdf", "Description"))):
         props[_q("xmp", "CreatorTool")] = SOFTWARE  # the first tool that made it; a scanner's name stays
-    ours.attrib.update({k: v for k, v in props.items() if v})
+    ours.attrib.update({k: _xml_text(v) for k, v in props.items() if v})
     derived = ET.SubElement(ours, _q("xmpMM", "DerivedFrom"), {_q("rdf", "parseType"): "Resource"})
     for key, value in (("filePath", source_name), ("documentID", source_ids.get("DocumentID")),
                        ("instanceID", source_ids.get("InstanceID"))):
         if value:
-            ET.SubElement(derived, _q("stRef", key)).text = value
+            ET.SubElement(derived, _q("stRef", key)).text = _xml_text(value)
     packet = _packet(meta)
     if limit is not None and len(packet) > limit and xmp:
         notes.append("the photo's XMP data is too large for this format and was not copied")
         return labelled_xmp(None, label, source_name, notes=notes)
     return packet
+
+
+# Characters XML 1.0 cannot hold at all, even escaped (C0 controls but tab, newline and
+# return; lone surrogates; U+FFFE/U+FFFF): ElementTree writes them as they are, and every
+# XML reader then rejects the whole packet.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value: str) -> str:
+    """`value` with what XML cannot hold written as \\xNN (a file or model name may have it)."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
 
 
 def _packet(meta: ET.Element) -> bytes:

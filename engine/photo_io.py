@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import html
 import io
 import os
 import re
@@ -29,8 +30,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, PngImagePlugin, UnidentifiedImageError
 
-from engine.errors import DiskFull, PhotoError, UnreadablePhoto
-from engine.files import atomic_write
+from engine.errors import DiskFull, OutputExists, PhotoError, UnreadablePhoto
+from engine.files import NameTaken, atomic_write
 from engine.files import is_partial_name as is_partial_name  # noqa: F401 - importers expect it here
 from engine.files import remove_stale_partials as remove_stale_partials  # noqa: F401
 from engine.options import DEFAULT_MAX_PIXELS, FORMATS, output_format_for
@@ -291,6 +292,37 @@ def _is_colour(rgb: np.ndarray) -> bool:
     return float(spread.mean()) > _COLOUR_THRESHOLD * (255 / 100 if rgb.dtype == np.uint8 else 65535 / 100)
 
 
+# Peak memory per pixel while a photo is colorized: decoded pixels, float32 lightness, Lab and
+# RGB planes at full resolution. An estimate on the generous side of what one run measured.
+_BYTES_PER_PIXEL = 24
+
+
+def _memory_available() -> int | None:
+    """Bytes of memory this process could still use, or None where that cannot be asked."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _check_memory_for(w: int, h: int) -> None:
+    """Past the pixel limit (--allow-huge) a small file can claim a size that needs more
+    memory than the computer has, and the kernel then ends the whole batch: refuse that
+    photo instead, before anything is decoded."""
+    needed = w * h * _BYTES_PER_PIXEL
+    available = _memory_available()
+    if available is not None and needed > available:
+        raise PhotoError(f"the image is {w}x{h} ({w * h / 1e6:,.0f} megapixels) and needs about "
+                         f"{needed / 2**30:,.0f} GB of memory to colorize; {available / 2**30:,.1f} GB is free")
+
+
 def read_photo(path: Path | str, *, max_pixels: int | None = DEFAULT_MAX_PIXELS,
                timings: dict[str, float] | None = None) -> Photo:
     """Read a photo into full-resolution lightness, upright, with what outputs should keep.
@@ -309,6 +341,11 @@ def read_photo(path: Path | str, *, max_pixels: int | None = DEFAULT_MAX_PIXELS,
             raise PhotoError(f"the image is {w}x{h} ({w * h / 1e6:.0f} megapixels), over the "
                              f"{max_pixels / 1e6:.0f} MP safety limit (a decompression bomb?); "
                              "allow it with --allow-huge")
+        if not max_pixels:
+            _check_memory_for(w, h)
+        frames = getattr(im, "n_frames", 1) if getattr(im, "is_animated", False) else 1
+        if frames > 1:
+            notes.append(f"an animation of {frames} frames: only its first frame was colorized")
         source_format = output_format_for(path)
         container = im.format  # exif_transpose returns an image without it
         capture = _captured_stderr() if container == "TIFF" else contextlib.nullcontext([])
@@ -516,6 +553,20 @@ _IPTC_RESOURCE = 0x0404  # the Photoshop image resource that holds IPTC-IIM
 _JPEG_SEGMENT_LIMIT = 65_000
 
 
+def _without_xmp_tag(exif: bytes) -> bytes:
+    """A TIFF's EXIF without its XMP tag (700), for other formats: they carry the XMP in a
+    place of its own, and a large packet inside JPEG's EXIF segment failed the save."""
+    try:
+        parsed = Image.Exif()
+        parsed.load(exif)
+        if _XMP_TAG not in parsed:
+            return exif
+        del parsed[_XMP_TAG]
+        return parsed.tobytes()
+    except Exception:  # noqa: BLE001 - EXIF Pillow cannot rewrite: left as it was, the fallbacks deal with it
+        return exif
+
+
 def _output_metadata(photo: Photo | None, label: OutputLabel | None, fmt: str, notes: list[str]) -> Photo | None:
     """The photo with the metadata its output should carry: the source's, plus our label.
 
@@ -529,6 +580,8 @@ def _output_metadata(photo: Photo | None, label: OutputLabel | None, fmt: str, n
         elif fmt == "jpg" and len(photo.iptc) > _JPEG_SEGMENT_LIMIT:
             notes.append("the photo's IPTC data is too large for JPEG and was not copied")
             photo = replace(photo, iptc=None)
+    if photo is not None and photo.exif and fmt != "tiff":
+        photo = replace(photo, exif=_without_xmp_tag(photo.exif))
     if label is None:
         if photo is not None and photo.xmp and fmt == "jpg" and len(photo.xmp) > JPEG_XMP_LIMIT:
             notes.append("the photo's XMP data is too large for JPEG and was not copied")
@@ -568,6 +621,27 @@ def is_colorizer_output(path: Path | str) -> bool:
                 return is_colorizer_software(exif.get(_SOFTWARE_TAG))
     except Exception:  # noqa: BLE001 - a damaged or foreign file is simply not one of ours
         return False
+
+
+_SOURCE_PATH_RE = re.compile(rb"<stRef:filePath>([^<]{1,4096})</stRef:filePath>")
+
+
+def colorizer_source_name(path: Path | str) -> str | None:
+    """The name of the photo a Colorizer result was made from (its label's `DerivedFrom`);
+    None for anything else, or a result whose label names no source.
+
+    A pattern, not an XML parser: only our own packets are looked for, and a hostile file's
+    deep nesting or entities cost nothing here.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                xmp = _xmp_of(im) or b""
+    except Exception:  # noqa: BLE001 - damaged or foreign: not a result we can match
+        return None
+    match = _SOURCE_PATH_RE.search(xmp) if is_colorizer_xmp(xmp) else None
+    return html.unescape(match.group(1).decode("utf-8", "replace")) if match else None
 
 
 def encode_image(rgb: np.ndarray, fmt: str, photo: Photo | None = None, quality: int = 95,
@@ -650,8 +724,9 @@ def _write_16bit_tiff(rgb16: np.ndarray, photo: Photo | None, handle, notes: lis
 
 
 def write_photo(rgb: np.ndarray, dest: Path | str, fmt: str, photo: Photo | None = None, *,
-                quality: int = 95, overwrite: bool = False, timings: dict[str, float] | None = None,
-                label: OutputLabel | None = None) -> list[str]:
+                quality: int = 95, overwrite: bool = False, rename: bool = False,
+                timings: dict[str, float] | None = None, label: OutputLabel | None = None,
+                placed: list[Path] | None = None) -> list[str]:
     """Write atomically. Returns notes (e.g. what the format could not keep).
 
     The photo's EXIF, XMP and ICC profile are kept where the format allows; `label` adds
@@ -661,8 +736,16 @@ def write_photo(rgb: np.ndarray, dest: Path | str, fmt: str, photo: Photo | None
     The pixels go to a hidden temporary file in the destination folder, which is renamed into
     place only once complete; on any failure it is removed, as are the folders made for it,
     and a PhotoError says why. `timings`, when given, gains the seconds spent in "encode".
+
+    A file already named `dest` is replaced only with `overwrite`; with `rename` the result
+    takes the first free numbered name (`numbered_names`), else OutputExists is raised. The
+    name is claimed at the moment of renaming, so a file another run saved meanwhile is never
+    replaced. The name used is appended to `placed`.
     """
     dest = Path(dest)
+    too_long = name_too_long(dest)
+    if too_long:
+        raise PhotoError(too_long)
     clock = Stopwatch(timings)
     if fmt not in FORMATS:
         raise PhotoError(f"unknown output format {fmt!r}")
@@ -674,12 +757,15 @@ def write_photo(rgb: np.ndarray, dest: Path | str, fmt: str, photo: Photo | None
     if rgb.dtype == np.uint16 and fmt != "tiff":
         notes.append("saved at 8 bits per channel (choose TIFF output to keep 16 bits)")
         rgb = ((rgb.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
-    if dest.exists() and not overwrite:
-        raise PhotoError(f"{dest.name} already exists")
+    exists = "replace" if overwrite else "number" if rename else "fail"
+    if exists == "fail" and dest.exists():  # the common case, before the encoding work
+        raise OutputExists(f"{dest.name} already exists")
     try:
-        with atomic_write(dest) as handle:
+        with atomic_write(dest, exists=exists, placed=placed) as handle:
             _encode_into(handle, rgb, fmt, photo, quality, notes)
-    except FileExistsError as exc:  # only making the folders raises it: os.replace overwrites
+    except NameTaken as exc:
+        raise OutputExists(f"{dest.name} already exists (saved by something else meanwhile)") from exc
+    except FileExistsError as exc:  # making the folders: a file has the folder's name
         raise PhotoError(f"cannot create the folder {dest.parent}: a file has that name") from exc
     except OSError as exc:
         raise _write_error(exc, dest.parent) from exc
@@ -779,7 +865,30 @@ def _encode_into(handle, rgb: np.ndarray, fmt: str, photo: Photo | None, quality
     raise RuntimeError(_with_library_words(str(first), lines)) from first
 
 
+_NAME_MAX = 255  # bytes in one file name on every common file system (ext4, APFS, NTFS in UTF-16 units)
+
+
+def name_too_long(dest: Path) -> str | None:
+    """Why `dest`'s name cannot be created (over 255 bytes), in plain words; None when it can.
+
+    Asked before anything is read, so that photo fails with one line instead of the file
+    system's "File name too long" surfacing wherever the name is first touched.
+    """
+    size = len(os.fsencode(dest.name))
+    if size <= _NAME_MAX:
+        return None
+    return (f"the output name would be {size} bytes long, over the file system's limit of {_NAME_MAX} "
+            f"({_shown_name(dest.name)}); rename the photo or choose a shorter --suffix")
+
+
+def _shown_name(name: str) -> str:
+    return name if len(name) <= 40 else f"{name[:24]}…{name[-12:]}"
+
+
 def _write_error(exc: OSError, folder: Path) -> PhotoError:
+    if exc.errno == errno.ENAMETOOLONG:
+        return PhotoError("the output name is too long for the file system; "
+                          "rename the photo or choose a shorter --suffix")
     if exc.errno == errno.ENOSPC:
         return DiskFull(f"the disk is full: no room to save in {folder}")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):

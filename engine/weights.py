@@ -75,6 +75,8 @@ class ModelInfo:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelRejected(f"the model's metadata is damaged ({exc})") from exc
+        except RecursionError as exc:  # a hostile file: JSON nested thousands deep
+            raise ModelRejected(_TOO_DEEP) from exc
 
 
 def save_model(model: ColorNet, info: ModelInfo, path: Path, *, half: bool = True) -> None:
@@ -126,10 +128,13 @@ def read_model_info(path: Path) -> ModelInfo:
         raise ModelError(f"model file not found: {path}") from exc
     except (OSError, ValueError) as exc:
         raise ModelRejected(f"the model file is damaged or not a model ({exc})") from exc
+    except RecursionError as exc:
+        raise ModelRejected(_TOO_DEEP) from exc
     return ModelInfo.from_metadata(meta)
 
 
 _MAX_HEADER = 100 << 20  # safetensors' own limit on the JSON header
+_TOO_DEEP = "the model file is damaged or not a model (its metadata is nested too deeply to read)"
 
 
 def _header_metadata(path: Path) -> dict[str, str]:

@@ -17,7 +17,13 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from colorizer_gui.folders import in_start_folder, remember_folder, start_folder
 from colorizer_gui.hints.edit_history import HintStore
-from colorizer_gui.hints.project_files import hints_file_name, load_project, save_project
+from colorizer_gui.hints.project_files import (
+    ProjectError,
+    hints_file_name,
+    load_project,
+    outside_folder,
+    save_project,
+)
 from engine.errors import HintError
 from engine.hint_files import load_hints, save_hints
 
@@ -89,8 +95,17 @@ class HintFiles:
         save_project(self.tab.queue.items, path)
 
     def open_project_from(self, path: Path) -> int:
-        """Add the project's photos (those still there) with their hints and strengths; returns how many."""
+        """Add the project's photos (those still there) with their hints and strengths; returns how many.
+
+        Raises ProjectError, changing nothing, for a file that is not a usable project. Photos
+        outside the project's folder are named and added only if `confirm_outside` agrees.
+        """
         entries = load_project(path)
+        outside = outside_folder(entries, path)
+        if outside and not self.confirm_outside(outside):
+            for p in outside:
+                self.tab.activity.report("warning", f"Project photo outside the project's folder not opened: {p}")
+            entries = [e for e in entries if e[0] not in outside]
         missing = [p for p, _, _ in entries if not p.is_file()]
         for p in missing:
             self.tab.activity.report("warning", f"Project photo not found: {p}")
@@ -110,6 +125,16 @@ class HintFiles:
             self.tab.settings_panel.set_strength(current.strength)
         return count
 
+    def confirm_outside(self, photos: list[Path]) -> bool:
+        """Ask before opening photos a project names outside its own folder (their results
+        would be saved beside them). Tests replace this, as the window's other questions."""
+        names = "\n".join(str(p) for p in photos[:8]) + (f"\n… and {len(photos) - 8} more" if len(photos) > 8 else "")
+        answer = QMessageBox.question(
+            self.tab, "Open project",
+            f"This project names {len(photos)} photo(s) outside its own folder:\n\n{names}\n\n"
+            "Their colorized results would be saved beside them. Open them too?")
+        return answer == QMessageBox.StandardButton.Yes
+
     def save_project_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self.tab, "Save project", in_start_folder("photos.colorizer.json"),
                                               PROJECT_FILTER)
@@ -124,7 +149,7 @@ class HintFiles:
             remember_folder(path)
             try:
                 n = self.open_project_from(Path(path))
-            except (OSError, ValueError, KeyError, HintError) as exc:
+            except (OSError, ProjectError, HintError) as exc:
                 QMessageBox.warning(self.tab, "Open project", f"This project can't be opened: {exc}")
                 return
             self.tab.activity.report("info", f"Opened {n} photo(s) from {path}")

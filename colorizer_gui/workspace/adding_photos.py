@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from colorizer_gui.workspace.photo_queue import PhotoItem, PhotoStatus, path_key
-from engine.batch import collect_inputs, is_image_name
+from engine.batch import collect_inputs, is_image_name, split_own_outputs
 
 ALREADY_QUEUED = "already in the queue"
+# A result saved earlier (its label says so): colorizing it again would give x_color_color.jpg.
+COLORIZER_RESULT = "a Colorizer result, not colorized again (Colorize again does it)"
 
 
 @dataclass
@@ -39,6 +41,8 @@ def photos_to_add(paths: Iterable[str | Path], *, queued: Set[str], strength: fl
             wanted.append(path)
     inputs, problems = collect_inputs(wanted, recursive=True)
     skipped.extend(Skipped(p, reason) for p, reason in problems)
+    inputs, ours = split_own_outputs(inputs)
+    skipped.extend(Skipped(str(found.path), COLORIZER_RESULT) for found in ours)
     items: list[PhotoItem] = []
     seen = set(queued)
     for found in inputs:
@@ -53,8 +57,10 @@ def photos_to_add(paths: Iterable[str | Path], *, queued: Set[str], strength: fl
 
 def skipped_rows(skipped: Iterable[Skipped]) -> list[PhotoItem]:
     """Rows marked "Skipped" for the files the user picked that cannot be colorized, so they
-    see why (a file already queued has its row; a folder or a missing name has none)."""
-    return [PhotoItem(Path(s.path), status=PhotoStatus.SKIPPED, message=s.reason, readable=False)
+    see why (a file already queued has its row; a folder or a missing name has none). A
+    Colorizer result picked by name can still be colorized again from its row."""
+    return [PhotoItem(Path(s.path), status=PhotoStatus.SKIPPED, message=s.reason,
+                      readable=s.reason == COLORIZER_RESULT)
             for s in skipped if s.reason != ALREADY_QUEUED and Path(s.path).is_file()]
 
 

@@ -44,7 +44,7 @@ from colorizer_gui.workspace.photo_queue import ChromaKey, PhotoItem, PhotoStatu
 from colorizer_gui.workspace.preview_requests import PreviewRequests
 from colorizer_gui.workspace.previews import LruCache
 from colorizer_gui.workspace.saving import Saving
-from engine.batch import BatchSettings, Job, UsageError
+from engine.batch import BatchSettings, Job, UsageError, existing_result
 from engine.errors import NoSuchModel
 from engine.options import DEFAULT_MAX_PIXELS
 
@@ -142,6 +142,7 @@ class BatchController(QObject):
         items, skipped = adding_photos.photos_to_add(paths, queued=self.queue.path_keys(),
                                                      strength=self.settings.strength, in_batch=self.running)
         self.queue.add(items)
+        self._mark_done_before(items)
         for s in skipped:
             self.log.emit("warning", f"Skipped {s.path}: {s.reason}")
         if items:
@@ -150,6 +151,27 @@ class BatchController(QObject):
         if self.running:
             self.tasks.dispatch()
         return items, skipped
+
+    def _mark_done_before(self, items: list[PhotoItem]) -> None:
+        """Photos whose result is already where it would be saved (a folder seen before, as
+        Lightroom and darktable treat one) are shown as done, not redone; Colorize again
+        makes a new one."""
+        settings = self.batch_settings()
+        done = []
+        for item in items:
+            try:
+                result = existing_result(self.plan(item, settings))
+            except UsageError:   # nowhere to save it yet: nothing can be there
+                continue
+            if result is not None:
+                done.append((item, result))
+        for item, result in done:
+            item.status, item.output, item.in_batch = PhotoStatus.DONE, result, False
+            item.message = f"its result {result.name} was already there; Colorize again makes a new one"
+            self.queue.refresh(item, structural=True)
+        if done:
+            self.log.emit("info", f"{len(done)} photo{'s' if len(done) != 1 else ''} already had a result "
+                                  "where it would be saved: shown as done, not colorized again")
 
     def add_skipped_rows(self, skipped: list[Skipped]) -> list[PhotoItem]:
         """Show files the user picked that cannot be colorized as rows marked "Skipped"."""

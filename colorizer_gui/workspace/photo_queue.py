@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # engine.infer loads torch, which the engine thread imports, 
     from engine.infer import Chroma
 
 _ids = itertools.count(1)
+ALREADY_DONE = "Already done"
 ID_MIME = "application/x-colorizer-photo-ids"
 # The engine's progress stages, in the few words a queue row has room for.
 _STAGE_WORDS = {"reading": "Reading", "predicting colours": "Colouring", "rendering": "Rendering",
@@ -114,6 +115,8 @@ class PhotoItem:
             return f"{stage}… {self.progress * 100:.0f} %"
         if self.status is PhotoStatus.DONE and self.has_unsaved_changes:
             return "Unsaved changes"   # short: it shares the row's top line with the name
+        if self.status is PhotoStatus.DONE and self.message:
+            return ALREADY_DONE   # its result was there when it was added; the second line says which
         if self.status is PhotoStatus.QUEUED and self.message:
             return self.message
         return self.status.label

@@ -102,7 +102,7 @@ class QueueDelegate(QStyledItemDelegate):
         if item.status is PhotoStatus.FAILED and item.message:
             second = item.message[:1].upper() + item.message[1:]
             second_colour = text_colour if selected else STATUS_COLOURS[PhotoStatus.FAILED]
-        elif item.status is PhotoStatus.SKIPPED and item.message:
+        elif item.status in (PhotoStatus.SKIPPED, PhotoStatus.DONE) and item.message:
             second = item.message[:1].upper() + item.message[1:]
         else:
             second_colour.setAlphaF(0.65)
