@@ -230,11 +230,56 @@ def _with_library_words(message: str, lines: list[str]) -> str:
     return f"{message}; the TIFF library said: {lines[0][:200]}" if lines else message
 
 
-def _deep_tiff_pixels(path: Path, im: Image.Image) -> tuple[np.ndarray, np.ndarray | None, bool] | None:
+_EIGHT_BITS_NOTE = ("its 16 bits per channel could not be decoded ({}), so it was read, colorized and saved "
+                    "at 8 bits per channel")
+
+
+def _deep_pixels(path: Path, im: Image.Image, container: str | None, notes: list[str]
+                 ) -> tuple[np.ndarray, np.ndarray | None, bool] | None:
+    """16-bit colour pixels that Pillow would cut to 8 bits, at full depth (see `_deep_tiff_pixels`)."""
+    if container == "TIFF":
+        return _deep_tiff_pixels(path, im, notes)
+    if container == "PNG":
+        return _deep_png_pixels(path, im, notes)
+    return None
+
+
+def _deep_png_pixels(path: Path, im: Image.Image, notes: list[str]
+                     ) -> tuple[np.ndarray, np.ndarray | None, bool] | None:
+    """A 16-bit RGB(A) PNG's pixels: Pillow has no 16-bit colour mode, libpng (imagecodecs) has."""
+    if im.mode not in ("RGB", "RGBA"):
+        return None
+    with open(path, "rb") as f:
+        head = f.read(26)
+    # IHDR is always the first chunk: bit depth at byte 24, colour type (2 RGB, 6 RGBA) at 25
+    if len(head) < 26 or head[12:16] != b"IHDR" or head[24] != 16 or head[25] not in (2, 6):
+        return None
+    try:
+        import imagecodecs
+
+        arr = imagecodecs.png_decode(path.read_bytes())
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - no codec or a damaged stream: Pillow's 8 bits beat no photo
+        notes.append(_EIGHT_BITS_NOTE.format(exc))
+        return None
+    if arr.dtype != np.uint16 or arr.ndim != 3 or arr.shape[2] not in (3, 4):
+        return None
+    alpha = arr[..., 3] if arr.shape[2] == 4 else None
+    rgb = arr[..., :3]
+    key = im.info.get("transparency")
+    if alpha is None and isinstance(key, tuple) and len(key) == 3:  # tRNS colour key, in 16-bit values
+        alpha = np.where((rgb != np.asarray(key, dtype=np.uint16)).any(axis=2), 65535, 0).astype(np.uint16)
+    return np.ascontiguousarray(rgb), (np.ascontiguousarray(alpha) if alpha is not None else None), False
+
+
+def _deep_tiff_pixels(path: Path, im: Image.Image, notes: list[str]
+                      ) -> tuple[np.ndarray, np.ndarray | None, bool] | None:
     """16-bit RGB(A)/CMYK TIFF pixels at full depth: (rgb uint16, alpha or None, was CMYK).
 
-    Pillow decodes these to 8 bits per channel; tifffile keeps all 16. None for every other
-    TIFF, which Pillow reads as it is.
+    Pillow decodes these to 8 bits per channel; tifffile keeps all 16 (with imagecodecs for
+    LZW, the usual scanner and Photoshop setting). None for every other TIFF, which Pillow
+    reads as it is; a note says so when 16 bits could not be kept.
     """
     bits = im.tag_v2.get(258) if hasattr(im, "tag_v2") else None
     bits = bits if isinstance(bits, tuple) else (bits,)
@@ -250,7 +295,8 @@ def _deep_tiff_pixels(path: Path, im: Image.Image) -> tuple[np.ndarray, np.ndarr
             photometric = int(page.photometric)
     except MemoryError:
         raise
-    except Exception:  # noqa: BLE001 - a compression tifffile cannot decode: Pillow's 8 bits beat no photo
+    except Exception as exc:  # noqa: BLE001 - a compression tifffile cannot decode: Pillow's 8 bits beat no photo
+        notes.append(_EIGHT_BITS_NOTE.format(exc))
         return None
     if axes.startswith("S") and arr.ndim == 3:  # planar files come channel first
         arr = np.moveaxis(arr, 0, -1)
@@ -316,7 +362,7 @@ def read_photo(path: Path | str, *, max_pixels: int | None = DEFAULT_MAX_PIXELS,
             warnings.simplefilter("ignore")
             try:
                 with capture as library_lines:
-                    deep = _deep_tiff_pixels(path, im) if container == "TIFF" else None
+                    deep = _deep_pixels(path, im, container, notes)
                     if deep is None:
                         im.load()
                 if deep is not None:
