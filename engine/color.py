@@ -315,6 +315,7 @@ class DisplayConverter:
         self._p, self._q, self._r = (np.empty(max_pixels, np.float32) for _ in range(3))
         if bit_depth == 8:
             self._idx = np.empty((3, max_pixels), np.intp)
+            self._codes = np.empty((3, max_pixels), np.uint8)
             self._table = _srgb8_table()
 
     def __call__(self, L: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -348,16 +349,21 @@ class DisplayConverter:
             rgb[i] += q
             np.multiply(xyz[2], mz, out=q)
             rgb[i] += q
-        y = np.multiply(xyz[1], top, out=p)
-        rgb = fit_linear_to_gamut(rgb, y, top, scratch=(q, r))
+        # Most tiles are wholly displayable (the chroma was fitted to the gamut at low
+        # resolution): two reductions then save the ~20 passes of the fit, which would leave
+        # them as they are.
+        if rgb.min() < 0.0 or rgb.max() > top:
+            y = np.multiply(xyz[1], top, out=p)
+            rgb = fit_linear_to_gamut(rgb, y, top, scratch=(q, r))
         if out is None:
             out = np.empty((n, 3), dtype=np.uint8 if self.bit_depth == 8 else np.uint16)
         if self.bit_depth == 8:
-            idx = self._idx[:, :n]
+            idx, codes = self._idx[:, :n], self._codes[:, :n]
             np.clip(rgb, 0.0, top, out=rgb)
             idx[...] = rgb  # truncates: the table holds each step's midpoint
-            for c in range(3):
-                np.take(self._table, idx[c], out=out[:, c], mode="clip")
+            np.take(self._table, idx, out=codes, mode="clip")
+            for c in range(3):  # interleave r, g, b: faster than taking into strided columns
+                out[:, c] = codes[c]
             return out
         np.maximum(rgb, 0.0, out=rgb)
         curve = np.power(rgb, 1 / 2.4, out=lin)
