@@ -4,10 +4,13 @@ One torch implementation serves the CPU, CUDA and MPS; numpy callers go through
 `torch.from_numpy`, which shares memory instead of copying. Constants match
 scikit-image so results agree with its `rgb2lab`/`lab2rgb` (tests check it).
 Tensors are channel-first: (..., 3, H, W) for RGB and Lab, (..., 2, H, W) for ab.
+The full-resolution paths (lightness of a photo, `DisplayConverter`) are numpy over row
+tiles on a thread pool instead (`run_tiles`): see why there.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -159,6 +162,15 @@ _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 
 
+def _forget_pool() -> None:
+    global _pool, _pool_size
+    _pool, _pool_size = None, 0
+
+
+if hasattr(os, "register_at_fork"):  # a forked child has none of the pool's threads: it starts its own
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def conversion_threads() -> int:
     """Threads for full-size conversion: torch's count, so `--threads` limits this too."""
     return max(1, torch.get_num_threads())
@@ -262,10 +274,12 @@ def _srgb8_table() -> np.ndarray:
 
 
 @lru_cache(maxsize=2)
-def _xyz_to_linear_matrix(scale: float) -> tuple[tuple[float, float, float], ...]:
-    """RGB_FROM_XYZ with the D65 white point and an output scale folded in, as float32 values."""
+def _xyz_to_linear_matrix(scale: float) -> np.ndarray:
+    """RGB_FROM_XYZ with the D65 white point and an output scale folded in (float32, read-only)."""
     white = torch.tensor(WHITE_D65, dtype=torch.float64)
-    return tuple(tuple(float(v) for v in row) for row in (RGB_FROM_XYZ * white * scale).to(torch.float32))
+    matrix = (RGB_FROM_XYZ * white * scale).to(torch.float32).numpy()
+    matrix.flags.writeable = False  # shared by every converter through the cache
+    return matrix
 
 
 def fit_linear_to_gamut(lin: np.ndarray, luminance: np.ndarray, top: float = 1.0,
@@ -341,14 +355,8 @@ class DisplayConverter:
         f *= _SLOPE
         xyz += f
         # xyz is relative to the white point, which the matrix carries along with the scale.
-        # Written out, not np.dot: BLAS would start threads of its own inside each tile's thread.
-        rgb = cube
-        for i, (mx, my, mz) in enumerate(self.matrix):
-            np.multiply(xyz[0], mx, out=rgb[i])
-            np.multiply(xyz[1], my, out=q)
-            rgb[i] += q
-            np.multiply(xyz[2], mz, out=q)
-            rgb[i] += q
+        # BLAS does a (3, 3) x (3, N) product on the calling thread, 3x faster than 15 passes.
+        rgb = np.matmul(self.matrix, xyz, out=cube)
         # Most tiles are wholly displayable (the chroma was fitted to the gamut at low
         # resolution): two reductions then save the ~20 passes of the fit, which would leave
         # them as they are.

@@ -4,6 +4,7 @@ one 8-bit level. 8- and 16-bit sources, grey and RGB, with and without an ICC pr
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import torch.nn.functional as F
 from conftest import SHARED_DATA, make_tiny_model
 from PIL import Image, ImageCms, ImageOps
 
+import engine.color as color
 from engine.color import (
     XYZ_FROM_RGB,
     clamp_to_gamut,
@@ -130,3 +132,30 @@ def test_tiles_on_one_thread_and_on_many_give_the_same_pixels():
     finally:
         torch.set_num_threads(before)
     assert np.array_equal(one, many)
+
+
+def _tiles_in_child(queue) -> None:
+    # torch's own OpenMP threads cannot be used after a fork; the tile pool alone is checked
+    out = np.zeros(1000)
+    color.run_tiles(lambda r0, r1: out.__setitem__(slice(r0, r1), 1.0), 1000, 10)
+    queue.put(out.sum())
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
+def test_a_forked_process_gets_tile_threads_of_its_own(monkeypatch):
+    """The parent's pool threads do not exist in a forked child: it must not wait for them."""
+    import multiprocessing
+
+    monkeypatch.setattr(color, "conversion_threads", lambda: 2)
+    out = np.zeros(1000)
+    color.run_tiles(lambda r0, r1: out.__setitem__(slice(r0, r1), 1.0), 1000, 10)  # the pool now exists
+    assert out.sum() == 1000
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_tiles_in_child, args=(queue,))
+    child.start()
+    child.join(30)
+    if child.exitcode is None:
+        child.kill()
+    assert child.exitcode == 0
+    assert queue.get(timeout=5) == 1000
