@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from functools import lru_cache
+from itertools import islice
 
 import numpy as np
 import torch
@@ -195,9 +197,11 @@ def conversion_threads() -> int:
 
 
 def _executor(threads: int) -> ThreadPoolExecutor:
+    """The shared pool, grown to at least `threads` (callers on threads with different counts,
+    the app's preview and its batch, share it instead of replacing it back and forth)."""
     global _pool, _pool_size
     with _pool_lock:
-        if _pool is None or _pool_size != threads:
+        if _pool is None or _pool_size < threads:
             if _pool is not None:
                 _pool.shutdown(wait=False)  # tiles already queued there still finish
             _pool, _pool_size = ThreadPoolExecutor(threads, thread_name_prefix="colour-tiles"), threads
@@ -206,32 +210,36 @@ def _executor(threads: int) -> ThreadPoolExecutor:
 
 def run_tiles(job: Callable[[int, int], object], total: int, tile: int,
               after: Callable[[int], None] | None = None) -> None:
-    """job(start, stop) over [0, total) in spans of `tile`, on `conversion_threads()` threads.
+    """job(start, stop) over [0, total) in spans of `tile`, at most `conversion_threads()` at once.
 
     `after(stop)` runs on the calling thread once every span up to `stop` is done, in order
     (progress, cancel checks); if it or a job raises, spans not yet started are dropped and
     the call returns only once none is running, so no job writes into memory the caller
     goes on to reuse. Jobs must not call run_tiles themselves (the pool could starve).
     """
-    spans = [(s, min(total, s + tile)) for s in range(0, total, max(1, tile))]
+    spans = iter([(s, min(total, s + tile)) for s in range(0, total, max(1, tile))])
     threads = conversion_threads()
-    if threads == 1 or len(spans) == 1:
+    if threads == 1 or total <= tile:
         for s, e in spans:
             job(s, e)
             if after is not None:
                 after(e)
         return
     pool = _executor(threads)
-    futures = [pool.submit(job, s, e) for s, e in spans]
+    # A window of `threads` spans in flight, refilled in order as the oldest finishes.
+    running: deque[tuple[int, Future]] = deque((e, pool.submit(job, s, e)) for s, e in islice(spans, threads))
     try:
-        for (_, e), future in zip(spans, futures):
+        while running:
+            stop, future = running.popleft()
             future.result()
+            for s, e in islice(spans, 1):
+                running.append((e, pool.submit(job, s, e)))
             if after is not None:
-                after(e)
+                after(stop)
     finally:
-        for future in futures:
+        for _, future in running:
             future.cancel()
-        wait(futures)
+        wait([future for _, future in running])
 
 
 # --- Gamut --------------------------------------------------------------------------------

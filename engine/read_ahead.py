@@ -29,7 +29,12 @@ class ReadAhead:
         self._sources = list(sources)
         self._needed = needed
         self._cursor = 0
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="read-ahead")
+        import torch
+
+        # A new thread starts with OpenMP's default count, not the one --threads set on this
+        # one: the helper's lightness tiles would take every core of the machine.
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="read-ahead", initializer=torch.set_num_threads,
+                                        initargs=(torch.get_num_threads(),))
         self._pending: tuple[Path, int | None, Future[Photo]] | None = None
 
     def read(self, path: Path, max_pixels: int | None) -> Photo:

@@ -159,3 +159,26 @@ def test_a_forked_process_gets_tile_threads_of_its_own(monkeypatch):
         child.kill()
     assert child.exitcode == 0
     assert queue.get(timeout=5) == 1000
+
+
+def test_tiles_in_flight_never_exceed_the_calling_threads_count(monkeypatch):
+    """The pool grows for the largest count asked; a caller with fewer threads still gets only those."""
+    import threading
+    import time
+
+    running, most, lock = [0], [0], threading.Lock()
+
+    def job(r0: int, r1: int) -> None:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.002)
+        with lock:
+            running[0] -= 1
+
+    monkeypatch.setattr(color, "conversion_threads", lambda: 4)
+    color.run_tiles(job, 100, 5)
+    monkeypatch.setattr(color, "conversion_threads", lambda: 2)
+    most[0] = 0
+    color.run_tiles(job, 100, 5)
+    assert most[0] == 2
