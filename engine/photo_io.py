@@ -768,8 +768,9 @@ def _with_sub_ifds(tiff: bytes, subs: dict[int, dict]) -> bytes:
     return bytes(out)
 
 
-def _write_tiff(handle, subs: dict[int, dict], write, notes: list[str]) -> None:
-    """write(target) writes a TIFF; it reaches `handle` with the EXIF sub-IFDs in `subs` added."""
+def _write_with_sub_ifds(handle, subs: dict[int, dict], write, notes: list[str]) -> None:
+    """write(target) writes a file; a TIFF reaches `handle` with the EXIF sub-IFDs in `subs` added
+    (`subs` is empty for every other format)."""
     if not subs:
         write(handle)
         return
@@ -816,7 +817,7 @@ def _write_16bit_tiff(rgb16: np.ndarray, photo: Photo | None, handle, notes: lis
                          extrasamples=("unassalpha",) if alpha is not None else None, **extra)
         target.write(buffer.getbuffer())
 
-    _write_tiff(handle, subs, write, notes)
+    _write_with_sub_ifds(handle, subs, write, notes)
 
 
 def write_photo(rgb: np.ndarray, dest: Path | str, fmt: str, photo: Photo | None = None, *,
@@ -926,7 +927,7 @@ def _encode_into(handle, rgb: np.ndarray, fmt: str, photo: Photo | None, quality
     capture = _captured_stderr() if fmt == "tiff" else contextlib.nullcontext([])
     with capture as lines:
         try:
-            _write_tiff(handle, subs, lambda target: im.save(target, format=FORMATS[fmt][0], **kw), notes)
+            _write_with_sub_ifds(handle, subs, lambda target: im.save(target, format=FORMATS[fmt][0], **kw), notes)
             return
         except MemoryError:
             raise
