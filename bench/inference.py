@@ -10,7 +10,10 @@ same figure after loading torch and the model, before the photo.
 Time is split into decode (Pillow), colour conversion (grey levels -> CIE L on the way in,
 Lab -> sRGB on the way out), network (downscale to the render size, forward pass, decoding
 the colour classes), upsampling (chroma to full size) and encode (JPEG, fsync, rename). Each
-child repeats the photo and keeps its fastest run; "other" is the rest of that run.
+child repeats the photo and keeps its fastest run; "other" is the rest of that run. The
+rendering runs in tiles on several threads: its wall time is shared between upsampling and
+colour conversion in proportion to the thread time each took (on a busy machine, time a
+thread waited for a core lands in whichever stage it was in).
 
 The test photos are synthetic greyscale JPEGs written to a temporary folder. The model is the
 bundled one when present, else a freshly initialised default-size ColorUNet (same cost).
