@@ -99,7 +99,7 @@ def lab_to_rgb_np(lab: np.ndarray) -> np.ndarray:
 # pixel (256 or 65,536 entries) instead of a power and a cube root; RGB photos look up each
 # channel's linear light. Both run in row tiles over `run_tiles`, so every core takes part.
 
-_TILE_PIXELS = 1 << 15  # pixels per tile: a tile's float temporaries (~1.5 MB) stay in a core's L2
+_TILE_PIXELS = 1 << 15  # pixels per lightness tile: its temporaries (~1 MB) stay in a core's L2 cache
 
 
 @lru_cache(maxsize=2)
