@@ -425,15 +425,27 @@ def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
 
 def run_jobs(jobs: list[Job], colorizer: Colorizer, settings: BatchSettings, *,
              cancel: Callable[[], bool] | None = None) -> Iterator[JobResult]:
-    """Colorize jobs in order, yielding one result each; after a cancel the rest are "cancelled"."""
+    """Colorize jobs in order, yielding one result each; after a cancel the rest are "cancelled".
+
+    The one batch pipeline (`colorize`, its --shard, each Ray worker's share): the next photo
+    is read while this one is colorized and written (engine.read_ahead), with the same
+    outputs and results, in the same order, as reading each in turn.
+    """
+    from engine.read_ahead import ReadAhead
+
     total = len(jobs)
     cancelled = False
-    for index, job in enumerate(jobs, 1):
-        if cancelled or (cancel is not None and cancel()):
-            cancelled = True
-            result = JobResult(job, "cancelled", "cancelled")
-        else:
-            result = colorize_job(job, colorizer, settings, cancel=cancel)
-            cancelled = result.status == "cancelled"
-        result.index, result.total = index, total
-        yield result
+    reader = ReadAhead([job.source for job in jobs],
+                       needed=lambda i: not (settings.if_exists == "skip" and jobs[i].dest.exists()))
+    try:
+        for index, job in enumerate(jobs, 1):
+            if cancelled or (cancel is not None and cancel()):
+                cancelled = True
+                result = JobResult(job, "cancelled", "cancelled")
+            else:
+                result = colorize_job(job, colorizer, settings, cancel=cancel, photos=reader)
+                cancelled = result.status == "cancelled"
+            result.index, result.total = index, total
+            yield result
+    finally:
+        reader.close()

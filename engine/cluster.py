@@ -1,7 +1,7 @@
 """Colorizing a batch on a Ray cluster: `colorize INPUTS -o OUT --ray [ADDRESS]`.
 
 Ray Data schedules the photos over a pool of actors, one loaded model each (a GPU each when
-the cluster has them); every actor runs the very `colorize_job` a local run does, so outputs,
+the cluster has them); every actor runs its share through the very `run_jobs` a local run uses, so outputs,
 names, labels and per-file results are the same. Ray restarts an actor that dies and hands
 its photo to another; the atomic write means a killed photo leaves at most a partial file,
 which the next write into that folder removes (`engine.photo_io.remove_stale_partials`).
@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from engine.batch import BatchSettings, Job, JobResult, colorize_job
+from engine.batch import BatchSettings, Job, JobResult, run_jobs
 from engine.hints import hints_from_json, hints_to_json
 
 
@@ -51,12 +51,10 @@ class _ColorizeActor:
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
         out: dict[str, list] = {k: [] for k in ("index", "status", "message", "output", "notes", "seconds")}
-        for i in range(len(batch["index"])):
-            hints = batch["hints"][i]
-            job = Job(_decode(batch["source"][i]), _decode(batch["dest"][i]), batch["fmt"][i],
-                      hints_from_json(json.loads(hints)) if hints else None)
-            result = colorize_job(job, self.colorizer, self.settings)
-            out["index"].append(int(batch["index"][i]))
+        jobs = [Job(_decode(source), _decode(dest), fmt, hints_from_json(json.loads(hints)) if hints else None)
+                for source, dest, fmt, hints in zip(batch["source"], batch["dest"], batch["fmt"], batch["hints"])]
+        for index, result in zip(batch["index"], run_jobs(jobs, self.colorizer, self.settings)):
+            out["index"].append(int(index))
             out["status"].append(result.status)
             out["message"].append(result.message)
             out["output"].append(_encode(result.output))

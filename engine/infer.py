@@ -14,6 +14,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.catalog import resolve_model
-from engine.color import DisplayConverter, clamp_to_gamut
+from engine.color import DisplayConverter, clamp_to_gamut, run_tiles
 from engine.devices import describe_device, is_out_of_memory, resolve_device
 from engine.errors import Cancelled  # defined there (no torch); importers also find it here
 from engine.hint_files import check_hint_count, usable_hints
@@ -40,8 +41,9 @@ log = logging.getLogger(__name__)
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
 
-_CHUNK_PIXELS = 1 << 17     # pixels converted at once: their float temporaries (~8 MB) stay in cache
+_CHUNK_PIXELS = 1 << 15     # pixels per rendering tile: its converter's buffers (~2.5 MB) stay in cache over ~35 passes
 _PROGRESS_PIXELS = 1 << 21  # report progress (and so let a GUI repaint) about this often
+_tile_buffers = threading.local()
 
 
 @dataclass
@@ -85,34 +87,37 @@ class RowUpsampler:
 
     Bilinear resampling is separable, so the map is first widened to the full width once (it
     has only a few dozen rows); each output row is then one blend of two of those wide rows.
+    Rows come as float32 numpy arrays, so that tiles on several threads need no torch threads.
     """
 
     def __init__(self, ab: torch.Tensor, out_h: int, out_w: int) -> None:
         wide = F.interpolate(ab[None].float(), size=(ab.shape[1], out_w), mode="bilinear", align_corners=False)[0]
-        self.wide = wide                                              # (C, h, W)
-        self.step = torch.diff(wide, dim=1, append=wide[:, -1:])      # row i+1 - row i (0 for the last)
+        self.wide = wide.numpy()                                           # (C, h, W)
+        self.step = torch.diff(wide, dim=1, append=wide[:, -1:]).numpy()   # row i+1 - row i (0 for the last)
         pos = (torch.arange(out_h, dtype=torch.float64) + 0.5) * (ab.shape[1] / out_h) - 0.5
         pos = pos.clamp(0, ab.shape[1] - 1)
-        self.src = pos.floor().long()
-        self.weight = (pos - self.src).to(torch.float32)
+        src = pos.floor().long()
+        self.src = src.tolist()
+        self.weight = (pos - src).to(torch.float32).numpy()
 
-    def rows(self, r0: int, r1: int, out: torch.Tensor | None = None) -> torch.Tensor:
+    def rows(self, r0: int, r1: int, out: np.ndarray | None = None) -> np.ndarray:
         """(C, r1 - r0, W), written into `out` when given.
 
         Neighbouring output rows share a source row, so each run of them is one broadcast
         multiply-add (a strip of a few dozen rows touches only one or two source rows).
         """
         if out is None:
-            out = torch.empty((self.wide.shape[0], r1 - r0, self.wide.shape[2]), dtype=self.wide.dtype)
-        src = self.src[r0:r1].tolist()
+            out = np.empty((self.wide.shape[0], r1 - r0, self.wide.shape[2]), dtype=np.float32)
+        src = self.src[r0:r1]
         start = 0
         while start < len(src):
             s = src[start]
             stop = start + 1
             while stop < len(src) and src[stop] == s:
                 stop += 1
-            torch.addcmul(self.wide[:, s, None], self.step[:, s, None], self.weight[r0 + start:r0 + stop, None],
-                          out=out[:, start:stop])
+            part = out[:, start:stop]
+            np.multiply(self.step[:, s, None], self.weight[r0 + start:r0 + stop, None], out=part)
+            part += self.wide[:, s, None]
             start = stop
         return out
 
@@ -252,31 +257,49 @@ class Colorizer:
         ab = clamp_to_gamut(chroma.lightness, chroma.ab.float() * strength).cpu()
         lightness = np.ascontiguousarray(lightness, dtype=np.float32)
         h, w = lightness.shape
-        L = torch.from_numpy(lightness)
         out = np.empty((h, w, 3), dtype=np.uint16 if bit_depth == 16 else np.uint8)
-        out_t = torch.from_numpy(out) if bit_depth != 16 else None
         rows = max(1, _CHUNK_PIXELS // max(w, 1))
-        convert = DisplayConverter(rows * w, bit_depth)
         upsample = RowUpsampler(ab, h, w)
-        ab_rows = torch.empty((2, rows, w))
+        seconds = {"upsampling": 0.0, "colour conversion": 0.0}  # CPU seconds summed over threads
+        seconds_lock = threading.Lock()
+
+        def tile(r0: int, r1: int) -> None:
+            key = (rows, w, bit_depth)
+            if getattr(_tile_buffers, "key", None) != key:  # each tile thread keeps its own, photo to photo
+                _tile_buffers.key = key
+                _tile_buffers.convert = DisplayConverter(rows * w, bit_depth)
+                _tile_buffers.ab_rows = np.empty((2, rows, w), dtype=np.float32)
+            convert, ab_rows = _tile_buffers.convert, _tile_buffers.ab_rows
+            t0 = time.perf_counter()
+            a, b = upsample.rows(r0, r1, out=ab_rows[:, : r1 - r0]).reshape(2, -1)
+            t1 = time.perf_counter()
+            convert(lightness[r0:r1].reshape(-1), a, b, out=out[r0:r1].reshape(-1, 3))
+            t2 = time.perf_counter()
+            with seconds_lock:
+                seconds["upsampling"] += t1 - t0
+                seconds["colour conversion"] += t2 - t1
+
         next_report = _PROGRESS_PIXELS
-        clock = Stopwatch(timings)
-        with torch.inference_mode():
-            for r0 in range(0, h, rows):
-                if cancel is not None and cancel():
-                    raise Cancelled()
-                r1 = min(h, r0 + rows)
-                clock.restart()
-                a, b = upsample.rows(r0, r1, out=ab_rows[:, : r1 - r0]).reshape(2, -1)
-                clock.lap("upsampling")
-                if out_t is not None:
-                    convert(L[r0:r1].reshape(-1), a, b, out=out_t[r0:r1].view(-1, 3))
-                else:
-                    out[r0:r1] = convert(L[r0:r1].reshape(-1), a, b).numpy().reshape(r1 - r0, w, 3)
-                clock.lap("colour conversion")
-                if progress is not None and (r1 * w >= next_report or r1 == h):
-                    next_report = r1 * w + _PROGRESS_PIXELS
-                    progress(r1 / h, "rendering")
+
+        def between(r1: int) -> None:
+            nonlocal next_report
+            if cancel is not None and cancel():
+                raise Cancelled()
+            if progress is not None and (r1 * w >= next_report or r1 == h):
+                next_report = r1 * w + _PROGRESS_PIXELS
+                progress(r1 / h, "rendering")
+
+        if cancel is not None and cancel():
+            raise Cancelled()
+        start = time.perf_counter()
+        run_tiles(tile, h, rows, after=between)
+        if timings is not None:
+            # Tiles run on several threads at once: the wall time is shared out between the
+            # stages in proportion to the thread time each took.
+            wall = time.perf_counter() - start
+            busy = sum(seconds.values()) or 1.0
+            for stage, spent in seconds.items():
+                timings[stage] = timings.get(stage, 0.0) + wall * spent / busy
         return out
 
     def colorize(self, image: Photo | str | Path, hints: list[Hint] | None = None,

@@ -173,9 +173,58 @@ def _exif_to_copy(im: Image.Image, exif: Image.Exif | None, notes: list[str]) ->
             del exif[tag]
         exif[_ORIENTATION_TAG] = 1
         return exif.tobytes()
+    except Exception:  # noqa: BLE001 - one malformed field: find it below
+        pass
+    try:
+        dropped = _drop_unwritable_exif_fields(exif)
+        data = exif.tobytes()
     except Exception:  # noqa: BLE001
         notes.append("damaged EXIF data was dropped")
         return None
+    fields = ", ".join(dropped)
+    notes.append(f"its malformed EXIF field{'s' if len(dropped) > 1 else ''} {fields} could not be kept; "
+                 "the rest of its EXIF data was")
+    return data
+
+
+_SUB_IFDS = (0x8769, 0x8825)  # Exif (capture date, exposure) and GPS: the fields archives value most
+_INTEROP_IFD = 0xA005         # inside the Exif IFD: an offset into the source's own EXIF block
+
+
+def _drop_unwritable_exif_fields(exif: Image.Exif) -> list[str]:
+    """Delete, in place, each field that cannot be written on its own (an XResolution stored
+    as text, say), so that one bad field costs only itself. Returns the dropped fields' names."""
+    from PIL import TiffImagePlugin, TiffTags
+
+    def writable(tag: int, value: object, group: int | None) -> bool:
+        probe = TiffImagePlugin.ImageFileDirectory_v2(group=group)
+        try:
+            probe[tag] = value
+            probe.tobytes(8)
+            return True
+        except Exception:  # noqa: BLE001 - whatever the writer refuses
+            return False
+
+    dropped: list[str] = []
+    for group in _SUB_IFDS:
+        if group not in exif:
+            continue
+        try:
+            fields = exif.get_ifd(group)
+        except Exception:  # noqa: BLE001 - the sub-IFD itself is unreadable
+            del exif[group]
+            dropped.append(TiffTags.lookup(group).name)
+            continue
+        for tag in list(fields):
+            if tag == _INTEROP_IFD or not writable(tag, fields[tag], group):
+                del fields[tag]
+                if tag != _INTEROP_IFD:
+                    dropped.append(TiffTags.lookup(tag, group).name)
+    for tag in list(exif):
+        if tag not in _SUB_IFDS and not writable(tag, exif[tag], None):
+            del exif[tag]
+            dropped.append(TiffTags.lookup(tag).name)
+    return dropped
 
 
 def _exif_and_upright(im: Image.Image, notes: list[str]) -> tuple[Image.Image, bytes | None]:
@@ -231,11 +280,56 @@ def _with_library_words(message: str, lines: list[str]) -> str:
     return f"{message}; the TIFF library said: {lines[0][:200]}" if lines else message
 
 
-def _deep_tiff_pixels(path: Path, im: Image.Image) -> tuple[np.ndarray, np.ndarray | None, bool] | None:
+_EIGHT_BITS_NOTE = ("its 16 bits per channel could not be decoded ({}), so it was read, colorized and saved "
+                    "at 8 bits per channel")
+
+
+def _deep_pixels(path: Path, im: Image.Image, container: str | None, notes: list[str]
+                 ) -> tuple[np.ndarray, np.ndarray | None, bool] | None:
+    """16-bit colour pixels that Pillow would cut to 8 bits, at full depth (see `_deep_tiff_pixels`)."""
+    if container == "TIFF":
+        return _deep_tiff_pixels(path, im, notes)
+    if container == "PNG":
+        return _deep_png_pixels(path, im, notes)
+    return None
+
+
+def _deep_png_pixels(path: Path, im: Image.Image, notes: list[str]
+                     ) -> tuple[np.ndarray, np.ndarray | None, bool] | None:
+    """A 16-bit RGB(A) PNG's pixels: Pillow has no 16-bit colour mode, libpng (imagecodecs) has."""
+    if im.mode not in ("RGB", "RGBA"):
+        return None
+    with open(path, "rb") as f:
+        head = f.read(26)
+    # IHDR is always the first chunk: bit depth at byte 24, colour type (2 RGB, 6 RGBA) at 25
+    if len(head) < 26 or head[12:16] != b"IHDR" or head[24] != 16 or head[25] not in (2, 6):
+        return None
+    try:
+        import imagecodecs
+
+        arr = imagecodecs.png_decode(path.read_bytes())
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - no codec or a damaged stream: Pillow's 8 bits beat no photo
+        notes.append(_EIGHT_BITS_NOTE.format(exc))
+        return None
+    if arr.dtype != np.uint16 or arr.ndim != 3 or arr.shape[2] not in (3, 4):
+        return None
+    alpha = arr[..., 3] if arr.shape[2] == 4 else None
+    rgb = arr[..., :3]
+    key = im.info.get("transparency")
+    if alpha is None and isinstance(key, tuple) and len(key) == 3:  # tRNS colour key, in 16-bit values
+        alpha = np.where((rgb != np.asarray(key, dtype=np.uint16)).any(axis=2), 65535, 0).astype(np.uint16)
+    return np.ascontiguousarray(rgb), (np.ascontiguousarray(alpha) if alpha is not None else None), False
+
+
+def _deep_tiff_pixels(path: Path, im: Image.Image, notes: list[str]
+                      ) -> tuple[np.ndarray, np.ndarray | None, bool] | None:
     """16-bit RGB(A)/CMYK TIFF pixels at full depth: (rgb uint16, alpha or None, was CMYK).
 
-    Pillow decodes these to 8 bits per channel; tifffile keeps all 16. None for every other
-    TIFF, which Pillow reads as it is.
+    Pillow decodes these to 8 bits per channel; tifffile keeps all 16 (with imagecodecs for
+    LZW, the usual scanner and Photoshop setting). None for every other TIFF, which Pillow
+    reads as it is; a note says so when 16 bits could not be kept.
     """
     bits = im.tag_v2.get(258) if hasattr(im, "tag_v2") else None
     bits = bits if isinstance(bits, tuple) else (bits,)
@@ -251,7 +345,8 @@ def _deep_tiff_pixels(path: Path, im: Image.Image) -> tuple[np.ndarray, np.ndarr
             photometric = int(page.photometric)
     except MemoryError:
         raise
-    except Exception:  # noqa: BLE001 - a compression tifffile cannot decode: Pillow's 8 bits beat no photo
+    except Exception as exc:  # noqa: BLE001 - a compression tifffile cannot decode: Pillow's 8 bits beat no photo
+        notes.append(_EIGHT_BITS_NOTE.format(exc))
         return None
     if axes.startswith("S") and arr.ndim == 3:  # planar files come channel first
         arr = np.moveaxis(arr, 0, -1)
@@ -353,7 +448,7 @@ def read_photo(path: Path | str, *, max_pixels: int | None = DEFAULT_MAX_PIXELS,
             warnings.simplefilter("ignore")
             try:
                 with capture as library_lines:
-                    deep = _deep_tiff_pixels(path, im) if container == "TIFF" else None
+                    deep = _deep_pixels(path, im, container, notes)
                     if deep is None:
                         im.load()
                 if deep is not None:
@@ -694,6 +789,75 @@ def _exif_tags(exif: bytes) -> set[int]:
         return {-1}
 
 
+def _split_sub_ifds(exif: bytes | None) -> tuple[bytes | None, dict[int, dict]]:
+    """EXIF without its Exif and GPS sub-IFDs, and those sub-IFDs' fields.
+
+    Neither TIFF writer can put a sub-IFD in (Pillow hands it to libtiff, which refuses the
+    whole EXIF; tifffile has no way to), so `_with_sub_ifds` adds them to the written file.
+    """
+    if not exif:
+        return exif, {}
+    try:
+        parsed = Image.Exif()
+        parsed.load(exif)
+        subs = {}
+        for tag in _SUB_IFDS:
+            if tag in parsed:
+                fields = {k: v for k, v in parsed.get_ifd(tag).items() if k != _INTEROP_IFD}
+                del parsed[tag]
+                if fields:
+                    subs[tag] = fields
+        return (parsed.tobytes() if subs else exif), subs
+    except Exception:  # noqa: BLE001 - damaged: the writers' own fallbacks deal with it
+        return exif, {}
+
+
+def _with_sub_ifds(tiff: bytes, subs: dict[int, dict]) -> bytes:
+    """A written classic TIFF with EXIF sub-IFDs added: each sub-IFD and a copy of the first IFD
+    with pointers to them go at the end, and the header points to that copy. Nothing before
+    moves, so every offset in the file stays valid."""
+    from PIL import TiffImagePlugin
+
+    order = tiff[:2]
+    e = "<" if order == b"II" else ">"
+    if order not in (b"II", b"MM") or struct.unpack(e + "H", tiff[2:4])[0] != 42:
+        raise ValueError("not a classic TIFF")
+    first = struct.unpack(e + "I", tiff[4:8])[0]
+    (count,) = struct.unpack(e + "H", tiff[first:first + 2])
+    end_of_entries = first + 2 + 12 * count
+    entries = {struct.unpack(e + "H", tiff[i:i + 2])[0]: tiff[i:i + 12] for i in range(first + 2, end_of_entries, 12)}
+    next_ifd = tiff[end_of_entries:end_of_entries + 4]
+    out = bytearray(tiff)
+    for tag, fields in subs.items():
+        out += b"\0" * (len(out) % 2)  # IFDs start on a word boundary
+        ifd = TiffImagePlugin.ImageFileDirectory_v2(ifh=order + tiff[2:4] + b"\0\0\0\0", group=tag)
+        for key, value in fields.items():
+            ifd[key] = value
+        entries[tag] = struct.pack(e + "HHII", tag, 4, 1, len(out))  # one LONG: the sub-IFD's offset
+        out += ifd.tobytes(len(out))
+    out += b"\0" * (len(out) % 2)
+    header = len(out)
+    out += struct.pack(e + "H", len(entries)) + b"".join(entries[t] for t in sorted(entries)) + next_ifd
+    out[4:8] = struct.pack(e + "I", header)
+    return bytes(out)
+
+
+def _write_with_sub_ifds(handle, subs: dict[int, dict], write, notes: list[str]) -> None:
+    """write(target) writes a file; a TIFF reaches `handle` with the EXIF sub-IFDs in `subs` added
+    (`subs` is empty for every other format)."""
+    if not subs:
+        write(handle)
+        return
+    buffer = io.BytesIO()
+    write(buffer)
+    data = buffer.getvalue()
+    try:
+        data = _with_sub_ifds(data, subs)
+    except (ValueError, struct.error):  # a BigTIFF (over 4 GB) has another layout
+        notes.append("the capture (Exif) and GPS fields of its EXIF data could not be added to this TIFF")
+    handle.write(data)
+
+
 def _write_16bit_tiff(rgb16: np.ndarray, photo: Photo | None, handle, notes: list[str]) -> None:
     import tifffile
 
@@ -704,10 +868,14 @@ def _write_16bit_tiff(rgb16: np.ndarray, photo: Photo | None, handle, notes: lis
     extra: dict = {}
     if photo is not None and photo.icc_profile:
         extra["iccprofile"] = photo.icc_profile
+    subs: dict[int, dict] = {}
     if photo is not None and photo.exif:
         extra["extratags"] = _tiff_text_tags(photo.exif)
-        if _exif_tags(photo.exif) - {tag for tag, *_ in extra["extratags"]}:  # only say so when something is lost
-            notes.append("16-bit TIFF keeps the date, camera and copyright fields of the EXIF data, not all of it")
+        _, subs = _split_sub_ifds(photo.exif)
+        kept = {tag for tag, *_ in extra["extratags"]} | set(subs)
+        if _exif_tags(photo.exif) - kept:  # only say so when something is lost
+            notes.append("16-bit TIFF keeps the date, camera, copyright, capture (Exif) and GPS fields of the "
+                         "EXIF data, not all of it")
     if photo is not None and photo.xmp:
         extra.setdefault("extratags", []).append((_XMP_TAG, "B", len(photo.xmp), photo.xmp, True))
     if photo is not None and photo.iptc:
@@ -717,10 +885,13 @@ def _write_16bit_tiff(rgb16: np.ndarray, photo: Photo | None, handle, notes: lis
     extra["software"] = software[0][3] if software else False
     if software:
         extra["extratags"].remove(software[0])
-    buffer = io.BytesIO()  # tifffile wants a named file; an os.fdopen handle's name is a number
-    tifffile.imwrite(buffer, data, photometric="rgb", compression="zlib",
-                     extrasamples=("unassalpha",) if alpha is not None else None, **extra)
-    handle.write(buffer.getbuffer())
+    def write(target) -> None:  # a BytesIO: tifffile wants a named file; an os.fdopen handle's name is a number
+        buffer = io.BytesIO()
+        tifffile.imwrite(buffer, data, photometric="rgb", compression="zlib",
+                         extrasamples=("unassalpha",) if alpha is not None else None, **extra)
+        target.write(buffer.getbuffer())
+
+    _write_with_sub_ifds(handle, subs, write, notes)
 
 
 def write_photo(rgb: np.ndarray, dest: Path | str, fmt: str, photo: Photo | None = None, *,
@@ -836,10 +1007,13 @@ def _encode_into(handle, rgb: np.ndarray, fmt: str, photo: Photo | None, quality
         return
     im = encode_image(rgb, fmt, photo, quality, notes)
     kw = _save_kwargs(fmt, photo, quality)
+    subs: dict[int, dict] = {}
+    if fmt == "tiff" and kw.get("exif"):
+        kw["exif"], subs = _split_sub_ifds(kw["exif"])
     capture = _captured_stderr() if fmt == "tiff" else contextlib.nullcontext([])
     with capture as lines:
         try:
-            im.save(handle, format=FORMATS[fmt][0], **kw)
+            _write_with_sub_ifds(handle, subs, lambda target: im.save(target, format=FORMATS[fmt][0], **kw), notes)
             return
         except MemoryError:
             raise
