@@ -191,12 +191,16 @@ def test_a_model_with_deeply_nested_metadata_is_refused_in_one_line_everywhere(t
     """--model gave a 29-line traceback; in the user models folder --list-models crashed
     (issue 24 item 6)."""
     from engine.catalog import user_models_dir
+    from engine.errors import ModelRejected
+    from engine.model_manager import import_model
 
     photo = make_photo("a.png")
     for model in _deep_models(tiny_model_path, tmp_path / "models"):
         run = _colorize(photo, "--model", model)
         assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
         assert run.stderr.strip().count("\n") == 0 and "nested too deeply" in run.stderr
+        with pytest.raises(ModelRejected, match="nested too deeply"):   # the app's Import…
+            import_model(model)
     _deep_models(tiny_model_path, user_models_dir())
     listed = subprocess.run([sys.executable, "-m", "engine.cli", "--list-models", "--json"], capture_output=True,
                             text=True, env={**ENV, **os.environ}, timeout=120)  # now: the isolated user folders

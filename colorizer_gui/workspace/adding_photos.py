@@ -15,7 +15,7 @@ from engine.batch import collect_inputs, is_image_name, split_own_outputs
 
 ALREADY_QUEUED = "already in the queue"
 # A result saved earlier (its label says so): colorizing it again would give x_color_color.jpg.
-COLORIZER_RESULT = "a Colorizer result, not colorized again (Colorize again does it)"
+COLORIZER_RESULT = "a Colorizer result, not colorized again (open it on its own, then Retry, to do so)"
 
 
 @dataclass
