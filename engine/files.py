@@ -18,8 +18,8 @@ import errno
 import logging
 import os
 import re
+import secrets
 import socket
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 # (same host, process no longer running), so a later run can remove it without guessing
 # from its age and without touching anyone else's files.
 _PARTIAL_SUFFIX = ".partial"
+# As tempfile.mkstemp opens its files: created here or not at all, never through a link.
+_PARTIAL_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 _PARTIAL_RE = re.compile(r"^\..*\.colorizer-(?P<host>[A-Za-z0-9]+)-(?P<pid>\d+)-[A-Za-z0-9_]{6,}\.partial$")
 _STEM_BYTES = 120  # file names are limited to 255 bytes; leave room for the rest of the name
 _MAX_NUMBER = 100_000  # numbered names tried before giving up (a folder with that many is a mistake)
@@ -199,13 +201,26 @@ def atomic_write(dest: Path | str, mode: str = "wb", *, encoding: str | None = N
         encoding = "utf-8"  # never the locale's: these files travel between machines
     dest = Path(dest)
     created = _make_folders(dest.parent)
+    tmp: Path | None = None
     try:
         remove_stale_partials(dest.parent)
-        fd, tmp_name = tempfile.mkstemp(prefix=_partial_prefix(dest), suffix=_PARTIAL_SUFFIX, dir=dest.parent)
+        # Named before it exists (tempfile.mkstemp names it only on return), so that a signal
+        # landing just after the file is made (Ctrl-C, kill: KeyboardInterrupt) still removes it.
+        for _ in range(100):
+            tmp = dest.parent / f"{_partial_prefix(dest)}{secrets.token_hex(4)}{_PARTIAL_SUFFIX}"
+            try:
+                fd = os.open(tmp, _PARTIAL_FLAGS, 0o600)
+                break
+            except FileExistsError:
+                continue
+        else:
+            tmp = None
+            raise FileExistsError(errno.EEXIST, "no free name for a temporary file", str(dest.parent))
     except BaseException:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)  # a random name: if it exists, it is the one just made
         _remove_empty_folders(created)
         raise
-    tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, mode, encoding=encoding) as handle:
             yield handle
