@@ -35,6 +35,8 @@ if TYPE_CHECKING:  # the colorizer is passed in: planning a batch loads no torch
 log = logging.getLogger(__name__)
 
 MISSING = "no such file or folder"  # the reason for an input name that is not there
+# Why a colour photo added by mistake is left alone (BatchSettings.include_colour).
+ALREADY_IN_COLOUR = "already a colour photo, so it was left as it is (colorizing would replace its colours)"
 
 
 @dataclass
@@ -49,6 +51,7 @@ class BatchSettings:
     max_pixels: int | None = DEFAULT_MAX_PIXELS
     quality: int = 95
     label: bool = True                 # outputs say they are colorized, by what (engine.output_label)
+    include_colour: bool = False       # also colorize real colour photos (toned prints always are)
 
 
 @dataclass
@@ -79,6 +82,11 @@ class JobResult:
     # The colorized photo itself, only when colorize_job was asked to keep it (the app shows it);
     # a CLI batch keeps thousands of results and must not hold every photo's pixels.
     colorized: ColorizeResult | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def in_colour(self) -> bool:
+        """Skipped because the photo is already in colour (BatchSettings.include_colour)."""
+        return self.status == "skipped" and self.message == ALREADY_IN_COLOUR
 
     def failed_with(self, kind: type[Exception]) -> bool:
         """This photo failed with `kind` (e.g. `UnreadablePhoto`) or a subclass of it."""
@@ -370,6 +378,8 @@ def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
         hints = _hints_for(job, settings)
         photo = (photos.read(job.source, settings.max_pixels) if photos is not None
                  else read_photo(job.source, max_pixels=settings.max_pixels))
+        if photo.in_colour and not settings.include_colour:
+            return JobResult(job, "skipped", ALREADY_IN_COLOUR, seconds=time.monotonic() - start)
         result = colorizer.colorize(photo, hints, settings.render_size, settings.strength,
                                     cancel=cancel, progress=progress, chroma=chroma)
         if keep_result:

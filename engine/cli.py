@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--include-colorized", action="store_true",
                    help="also colorize photos that are Colorizer results (recognised by their label; "
                         "skipped by default, so a folder of originals and results is not done twice)")
+    p.add_argument("--include-colour", "--include-color", dest="include_colour", action="store_true",
+                   help="also colorize photos that are already in colour (skipped by default, so one added by "
+                        "mistake is not made worse; sepia and other toned prints are always colorized)")
     p.add_argument("--allow-huge", action="store_true",
                    help=f"allow images over {DEFAULT_MAX_PIXELS // 1_000_000} megapixels")
     big = p.add_argument_group("large batches (see README: Large batches and clusters)")
@@ -147,6 +150,7 @@ def _print_models(as_json: bool) -> int:
 
 
 _OURS = "already a Colorizer result (its label says so); --include-colorized colorizes it again"
+_IN_COLOUR = "already a colour photo, left as it is; --include-colour colorizes it anyway"
 
 
 def _short(name: str, width: int = 32) -> str:
@@ -156,7 +160,8 @@ def _short(name: str, width: int = 32) -> str:
 def _counts(results: list, own_results: list[dict], problems: list[tuple[str, str]]) -> dict[str, int]:
     counts = {s: sum(r.status == s for r in results) for s in ("done", "failed", "skipped", "cancelled")}
     counts["skipped"] += len(own_results)
-    return {**counts, "already_colorized": len(own_results), "inputs_without_photos": len(problems)}
+    return {**counts, "already_colorized": len(own_results), "already_in_colour": sum(r.in_colour for r in results),
+            "inputs_without_photos": len(problems)}
 
 
 def _print_json(results: list, own_results: list[dict], problems: list[tuple[str, str]],
@@ -239,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = BatchSettings(output_dir=args.output_dir, suffix=args.suffix, format=args.format,
                              render_size=args.render_size, strength=args.strength, if_exists=args.if_exists,
                              hints_dir=args.hints_dir, max_pixels=None if args.allow_huge else DEFAULT_MAX_PIXELS,
-                             quality=args.quality, label=args.label)
+                             quality=args.quality, label=args.label, include_colour=args.include_colour)
     passed_over: list[tuple[str, str]] = []
     inputs, problems = collect_inputs(args.inputs, args.recursive, exclude=args.output_dir, skipped=passed_over)
     missing = [item for item, reason in problems if reason == MISSING]
@@ -326,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 if result.status == "failed":
                     bar.write(f"failed: {result.job.source}: {result.message}", file=sys.stderr)
+                if result.in_colour:
+                    bar.write(f"skipped: {result.job.source}: {_IN_COLOUR}", file=sys.stderr)
                 for note in result.notes:  # re-colorized colour photos, renamed outputs, what a format dropped
                     bar.write(f"note: {result.job.source}: {note}", file=sys.stderr)
         except ClusterError as exc:
@@ -350,7 +357,10 @@ def main(argv: list[str] | None = None) -> int:
     failed = [r for r in results if r.status == "failed"]
     if not args.quiet or failed or problems:
         # The same counts as the JSON summary: photos that failed, and inputs that gave no photo.
-        ours_note = f" ({len(ours)} already Colorizer result{'s' if len(ours) != 1 else ''})" if ours else ""
+        why = [f"{len(ours)} already Colorizer result{'s' if len(ours) != 1 else ''}"] if ours else []
+        if counts["already_in_colour"]:
+            why.append(f"{counts['already_in_colour']} already in colour: --include-colour colorizes them")
+        ours_note = f" ({'; '.join(why)})" if why else ""
         no_photos = f"; {len(problems)} input(s) gave no photos" if problems else ""
         print(f"Done: {counts['done']} colorized, {counts['failed']} failed, {counts['skipped']} skipped"
               f"{ours_note} in {elapsed:.1f} s{no_photos}", file=sys.stderr)
