@@ -79,6 +79,7 @@ class PhotoItem:
     saved_key: ChromaKey | None = None   # model and render size the file's colours were predicted with
     in_batch: bool = False               # counted in the current batch's progress
     readable: bool = True                # False when the engine said the file cannot be read
+    include_colour: bool = False         # the user said to colorize it though it is already in colour
 
     @property
     def name(self) -> str:
