@@ -7,6 +7,7 @@ import contextlib
 import difflib
 import json
 import re
+import shlex
 import signal
 import sys
 import time
@@ -191,6 +192,37 @@ def _stop_like_ctrl_c(*signals: signal.Signals | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as exc:
+        # Before the batch (loading torch and the model, listing a large folder): nothing has
+        # been written yet, and a traceback would look like a crash. The batch says its own.
+        print("\ncolorize: stopped before any photo was colorized; nothing was written", file=sys.stderr)
+        signum = exc.args[0] if exc.args and isinstance(exc.args[0], int) else signal.SIGINT
+        return 128 + int(signum)
+
+
+def _spaced_names(inputs: list[str], missing: list[str]) -> list[str]:
+    """Missing names that are the pieces of an existing name with spaces, which the shell split
+    because it was not quoted: `colorize my scans` for the folder "my scans"."""
+    found, i = [], 0
+    while i < len(inputs):
+        for j in range(len(inputs), i + 1, -1):
+            pieces = inputs[i:j]
+            if any(p in missing for p in pieces) and Path(" ".join(pieces)).exists():
+                found.append(" ".join(pieces))
+                i = j
+                break
+        else:
+            i += 1
+    return found
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"' if not re.search(r'["$`\\!]', name) else shlex.quote(name)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.list_models:
@@ -249,6 +281,10 @@ def main(argv: list[str] | None = None) -> int:
     inputs, problems = collect_inputs(args.inputs, args.recursive, exclude=args.output_dir, skipped=passed_over)
     missing = [item for item, reason in problems if reason == MISSING]
     if missing:  # a typo in a name: say so before a long batch runs without that photo
+        spaced = _spaced_names([str(i) for i in args.inputs], missing)
+        if spaced:
+            parser.error(f"no such file or folder: {', '.join(missing)}. A name with spaces needs quotes "
+                         f"around it: colorize {' '.join(_quoted(n) for n in spaced)}")
         parser.error(f"no such file or folder: {', '.join(missing)}")
     ours = []
     if not args.include_colorized:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -166,3 +168,36 @@ def test_a_colour_photo_is_skipped_unless_asked_but_toned_prints_are_colorized(t
     assert notes["colour.jpg"][0] == notes["hand-tinted.jpg"][0] == "done"
     assert "the photo already has colour; it was re-colorized from its lightness" in notes["colour.jpg"][1]
     assert (folder / "colour_color.jpg").is_file()
+
+
+def test_an_unquoted_name_with_spaces_gets_a_suggestion_to_quote_it(tmp_path):
+    folder = tmp_path / "my scans" / "Grandma's photos"
+    folder.mkdir(parents=True)
+    _grey_photo(folder / "wedding.png")
+    run = _colorize(*f"{tmp_path}/my scans/Grandma's photos".split(" "), "-o", tmp_path / "out")
+    assert run.returncode == 2
+    assert run.stderr == (f"colorize: error: no such file or folder: {tmp_path}/my, scans/Grandma's, photos. "
+                          f"A name with spaces needs quotes around it: colorize \"{folder}\"\n")
+    assert not (tmp_path / "out").exists()
+    typo = _colorize(tmp_path / "my scans" / "nope.png")  # no name with spaces explains it: no suggestion
+    assert typo.stderr == f"colorize: error: no such file or folder: {tmp_path / 'my scans' / 'nope.png'}\n"
+
+
+def test_ctrl_c_while_the_model_loads_says_one_line(tmp_path, tiny_model_path):
+    photo = _grey_photo(tmp_path / "scan.png")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", str(photo), "--model", str(tiny_model_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        # PyTorch's library mapped: the command is loading torch and the model, and has not begun.
+        maps = Path(f"/proc/{proc.pid}/maps")
+        deadline = time.monotonic() + 60
+        while "libtorch" not in maps.read_text() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert err == "\ncolorize: stopped before any photo was colorized; nothing was written\n"
+    assert not (tmp_path / "scan_color.png").exists()
