@@ -352,6 +352,13 @@ def _hints_for(job: Job, settings: BatchSettings) -> list[Hint] | None:
     return load_hints(path) if path.is_file() else None
 
 
+# A photo's progress counts its reading and saving too: on a large scan they take about half its
+# time (24 MP, one core: read 23 %, colorize 50 %, write 27 %), and a progress bar that reaches
+# 100 % before the file is written would say "0 s left" for seconds.
+_READ_SHARE = 0.2
+_SAVE_FROM = 0.75
+
+
 def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
                  cancel: Callable[[], bool] | None = None,
                  progress: Callable[[float, str], None] | None = None,
@@ -374,18 +381,26 @@ def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
         if settings.if_exists == "rename":
             dest = _free_name(dest)
     renamed = [f"{job.dest.name} already exists, so this was saved as {dest.name}"] if dest != job.dest else []
+    def colorizing(fraction: float, stage: str) -> None:
+        if progress is not None:
+            progress(_READ_SHARE + (_SAVE_FROM - _READ_SHARE) * fraction, stage)
+
     try:
         hints = _hints_for(job, settings)
+        if progress is not None:
+            progress(0.0, "reading")
         photo = (photos.read(job.source, settings.max_pixels) if photos is not None
                  else read_photo(job.source, max_pixels=settings.max_pixels))
         if photo.in_colour and not settings.include_colour:
             return JobResult(job, "skipped", ALREADY_IN_COLOUR, seconds=time.monotonic() - start)
         result = colorizer.colorize(photo, hints, settings.render_size, settings.strength,
-                                    cancel=cancel, progress=progress, chroma=chroma)
+                                    cancel=cancel, progress=colorizing, chroma=chroma)
         if keep_result:
             kept = result
         if cancel is not None and cancel():
             raise Cancelled()
+        if progress is not None:
+            progress(_SAVE_FROM, "saving")
         notes = result.notes + renamed + write_photo(
             result.rgb, dest, job.fmt, photo, quality=settings.quality, overwrite=settings.if_exists == "overwrite",
             label=result.label if settings.label else None)

@@ -45,3 +45,14 @@ def test_the_finished_line_names_only_what_happened():
     assert finished_message(o) == f"Finished: 1 colorized, 1 failed in {format_duration(65.0)}"
     assert finished_message(count([])) == f"Finished: 0 colorized in {format_duration(60.0)}"
     assert format_duration(None) == "" and format_duration(-3) == format_duration(0)
+
+
+def test_time_left_for_a_big_scan_is_weighed_by_its_megapixels_while_it_is_saved():
+    """Issue 23: small photos done, then an 8000 x 6000 scan: not "about 0 s left" while it is written."""
+    small = [photo(PhotoStatus.DONE, seconds=0.5, size=(1000, 1000)) for _ in range(3)]   # 0.5 s/MP
+    scan = photo(PhotoStatus.WORKING, size=(8000, 6000), progress=0.9)   # being saved, 10 s in
+    assert count([*small, scan]).eta_seconds == 0.5 * 48 - 10
+    # Its size not known yet (the thumbnail is loading): it counts as the photos whose size is known.
+    unknown = photo(PhotoStatus.QUEUED, size=None)
+    scans = [photo(PhotoStatus.DONE, seconds=24.0, size=(8000, 6000)), unknown]
+    assert count(scans).eta_seconds == 24.0

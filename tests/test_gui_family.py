@@ -6,6 +6,7 @@ Real window, real engine thread, real tiny model, real files, offscreen.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -63,3 +64,93 @@ def test_colour_photos_are_left_alone_and_the_app_asks_once_per_batch(qtbot, mak
         assert items[name].status is PhotoStatus.DONE, (name, items[name].message)
         assert items[name].output == tmp_path / name.replace(".jpg", "_color.jpg") and items[name].output.is_file()
     assert not bar.isVisible()
+
+
+def test_every_menu_command_the_readme_names_is_in_that_menu(qtbot, make_window):
+    window = make_window()
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    named = re.findall(r"\*\*(File|Edit|View|Batch|Hints|Help) > ([^*]+)\*\*", readme)
+    assert len(named) >= 4
+    menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
+    for title, command in named:
+        texts = [a.text().replace("&", "") for a in menus[title].actions()]
+        assert command in texts, f"README: {title} > {command}; the {title} menu has {texts}"
+
+
+def test_the_fine_tune_folder_placeholder_is_not_cut_off(qtbot, make_window):
+    window = make_window()
+    window.resize(1280, 800)
+    window.tabs.setCurrentWidget(window.finetune_tab)
+    edit = window.finetune_tab.folder_edit
+    qtbot.waitUntil(lambda: edit.isVisible() and edit.width() > 100)
+    # Room for text: the field less its frame, text margins and the clear button's place.
+    room = edit.contentsRect().width() - edit.textMargins().left() - edit.textMargins().right() - 24
+    assert edit.fontMetrics().horizontalAdvance(edit.placeholderText()) <= room, (edit.placeholderText(), room)
+
+
+def test_the_quit_question_counts_the_batch_as_it_runs_on(qtbot, make_window, make_photo):
+    from colorizer_gui.qt_dialogs import StopBatchBox
+
+    window = make_window()
+    tab = window.colorize_tab
+    tab.add_paths([make_photo(f"p{i}.png", size=(320, 240)) for i in range(4)])
+    tab.act_start.trigger()
+    box = StopBatchBox(tab.controller, window)   # what Quit asks; the batch goes on behind it
+    qtbot.addWidget(box)
+    box.show()
+    assert box.informativeText().startswith("0 of 4 are finished and saved.")
+    qtbot.waitUntil(lambda: box.informativeText().startswith("2 of 4"), timeout=30_000)
+    wait_batch_end(qtbot, tab.controller)
+    assert box.text() == "All photos are colorized."
+    assert box.informativeText() == "4 of 4 are finished and saved; nothing is lost by quitting now."
+
+
+def test_photos_added_later_are_scrolled_into_view(qtbot, make_window, make_photo):
+    window = make_window()
+    window.resize(1000, 600)
+    tab = window.colorize_tab
+    tab.add_paths([make_photo(f"first{i:02}.png") for i in range(20)])
+    view = tab.queue_view
+    qtbot.waitUntil(lambda: view.viewport().height() > 100)
+    assert view.verticalScrollBar().value() == 0    # the first photo is selected, at the top
+    later = tab.add_paths([make_photo("later-a.png"), make_photo("later-b.png")])
+    for item in later:
+        rect = view.visualRect(tab.queue.index_of(item.id))
+        assert view.viewport().rect().contains(rect), item.name
+
+
+def test_a_cut_name_or_reason_can_be_read_whole_in_the_tooltip(qtbot, make_window, tmp_path):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent, QTextDocument
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    window = make_window()
+    window.resize(1280, 800)   # the queue at its usual width, as in the README's screenshots
+    tab = window.colorize_tab
+    odd = tmp_path / "deoldify__grandmother-in-her-garden-1926-scanned-photo.jpg"
+    odd.write_bytes(b"GIF89a but not really an image at all, just some bytes" * 3)
+    tab.add_paths([odd])
+    tab.act_start.trigger()
+    wait_batch_end(qtbot, tab.controller)
+    item = rows(window)[odd.name]
+    assert item.status is PhotoStatus.FAILED and len(item.message) > 60   # longer than the row shows
+    # Hover the row, as a user would: the tooltip shows the whole name and reason, wrapped.
+    view = tab.queue_view
+    row = view.visualRect(tab.queue.index_of(item.id))
+    event = QHelpEvent(QEvent.Type.ToolTip, row.center(), view.viewport().mapToGlobal(row.center()))
+    QApplication.sendEvent(view.viewport(), event)
+    qtbot.waitUntil(QToolTip.isVisible)
+    doc = QTextDocument()
+    doc.setHtml(QToolTip.text())
+    assert odd.name in doc.toPlainText() and item.message in doc.toPlainText()
+    label = next(w for w in QApplication.topLevelWidgets() if w.metaObject().className() == "QTipLabel")
+    assert label.wordWrap() and label.width() < 700, label.width()   # wrapped, not one line off the screen
+    QToolTip.hideText()
+
+    # The usual reason is read whole in the row itself, on two lines of the queue's width.
+    from colorizer_gui.workspace.qt_queue_view import fit_lines
+
+    text_width = row.width() - 8 - 8 - 48 - 12   # the row less its margins and thumbnail (QueueDelegate)
+    reason = "Not an image in a format Colorizer can read"
+    lines = fit_lines(view.fontMetrics(), reason, text_width, 2)
+    assert len(lines) == 2 and " ".join(lines) == reason, (lines, text_width)

@@ -212,6 +212,9 @@ class ColorizeTab(QWidget):
             self.act_toggle_log.setChecked(True)
         if items and self.queue_view.currentIndex().row() < 0:
             self.select_item(items[0])
+        elif items:  # added below the rows in view: show them (the last, then as many before it as fit)
+            self.queue_view.scrollTo(self.queue.index_of(items[-1].id))
+            self.queue_view.scrollTo(self.queue.index_of(items[0].id))
         if items and self.settings.auto_start and (self.controller.model_ready or self.controller.model_loading):
             self.controller.start()
         self._update_actions()

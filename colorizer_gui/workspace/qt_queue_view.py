@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from colorizer_gui.workspace.photo_queue import PhotoItem, PhotoStatus, QueueModel, adjustments_text, describe_size
@@ -19,6 +19,23 @@ STATUS_COLOURS = {
     PhotoStatus.CANCELLED: QColor(176, 112, 20),
     PhotoStatus.SKIPPED: QColor(120, 124, 132),
 }
+
+
+def fit_lines(fm: QFontMetrics, text: str, width: int, most: int) -> list[str]:
+    """`text` broken at spaces into at most `most` lines of `width` pixels; the last one elided."""
+    lines: list[str] = []
+    words = text.split(" ")
+    while words and len(lines) < most - 1:
+        n = len(words)
+        while n > 1 and fm.horizontalAdvance(" ".join(words[:n])) > width:
+            n -= 1
+        if n == len(words):
+            break
+        lines.append(" ".join(words[:n]))
+        words = words[n:]
+    if words:
+        lines.append(fm.elidedText(" ".join(words), Qt.TextElideMode.ElideRight, width))
+    return lines
 
 
 class QueueDelegate(QStyledItemDelegate):
@@ -107,9 +124,14 @@ class QueueDelegate(QStyledItemDelegate):
         else:
             second_colour.setAlphaF(0.65)
         painter.setPen(second_colour)
-        line2 = QRect(text_rect.left(), top_line.bottom() + 4, text_rect.width(), painter.fontMetrics().height())
-        painter.drawText(line2, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         painter.fontMetrics().elidedText(second, Qt.TextElideMode.ElideRight, line2.width()))
+        fm = painter.fontMetrics()
+        # A reason gets two lines (no progress bar takes the second): "Not an image in a format
+        # Colorizer can read" is then read whole in the row, not only in its tooltip.
+        reason = item.status in (PhotoStatus.FAILED, PhotoStatus.SKIPPED) and bool(item.message)
+        lines = fit_lines(fm, second, text_rect.width(), 2 if reason else 1)
+        for n, line in enumerate(lines):
+            rect = QRect(text_rect.left(), top_line.bottom() + 4 + n * fm.lineSpacing(), text_rect.width(), fm.height())
+            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, line)
 
         # progress bar while working
         if item.status is PhotoStatus.WORKING:
