@@ -186,8 +186,10 @@ def test_an_unquoted_name_with_spaces_gets_a_suggestion_to_quote_it(tmp_path):
 def test_ctrl_c_while_the_model_loads_says_one_line(tmp_path, tiny_model_path):
     photo = _grey_photo(tmp_path / "scan.png")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    # As from a terminal: Ctrl-C's signal not ignored, as it is for a job a script put in the background.
     proc = subprocess.Popen([sys.executable, "-m", "engine.cli", str(photo), "--model", str(tiny_model_path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         # PyTorch's library mapped: the command is loading torch and the model, and has not begun.
         maps = Path(f"/proc/{proc.pid}/maps")
