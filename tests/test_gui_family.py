@@ -154,3 +154,28 @@ def test_a_cut_name_or_reason_can_be_read_whole_in_the_tooltip(qtbot, make_windo
     reason = "Not an image in a format Colorizer can read"
     lines = fit_lines(view.fontMetrics(), reason, text_width, 2)
     assert len(lines) == 2 and " ".join(lines) == reason, (lines, text_width)
+
+
+def test_the_first_sample_photo_comes_out_plainly_in_colour(tmp_path):
+    """The README's first run and "Try the sample photos" open the first sample: its result, by the
+    bundled default model, must show what the app does (cliff-house-1890 came out grey: chroma 2)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from colorizer_gui.workspace.qt_photo_files import sample_files
+    from engine.color import rgb_to_lab_np
+
+    root = Path(__file__).resolve().parents[1]
+    run = subprocess.run([sys.executable, "-m", "engine.cli", str(root / "resources" / "samples"), "-o",
+                          str(tmp_path), "--json", "--threads", "1"], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(root), "OMP_NUM_THREADS": "1"})
+    assert run.returncode == 0, run.stderr
+    results = json.loads(run.stdout)["results"]
+    first = sample_files()[0]
+    assert Path(results[0]["input"]).name == first.name == "cork-1905.jpg"
+    with Image.open(results[0]["output"]) as im:
+        im.thumbnail((256, 256))
+        lab = rgb_to_lab_np(np.asarray(im.convert("RGB"), np.float32) / 255)
+    assert float(np.hypot(lab[..., 1], lab[..., 2]).mean()) > 8.0
