@@ -179,3 +179,23 @@ def test_the_first_sample_photo_comes_out_plainly_in_colour(tmp_path):
         im.thumbnail((256, 256))
         lab = rgb_to_lab_np(np.asarray(im.convert("RGB"), np.float32) / 255)
     assert float(np.hypot(lab[..., 1], lab[..., 2]).mean()) > 8.0
+
+
+def test_a_long_status_moves_under_the_name_instead_of_cutting_it(qtbot, make_window, make_photo):
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    window = make_window()
+    window.resize(1280, 800)
+    tab = window.colorize_tab
+    item = tab.add_paths([make_photo("deoldify__grandmother-1926.jpg", size=(160, 120))])[0]
+    tab.act_start.trigger()
+    wait_batch_end(qtbot, tab.controller)
+    tab.select_item(item)
+    tab.settings_panel.strength_slider.setValue(140)
+    qtbot.waitUntil(lambda: item.has_unsaved_changes)
+    view = tab.queue_view
+    option = QStyleOptionViewItem()
+    option.rect, option.font = view.visualRect(tab.queue.index_of(item.id)), view.font()
+    name, status, lines = view.itemDelegate().texts(item, option)
+    assert name == item.name and status == ""             # the whole name (was "deoldif…1926.jpg")
+    assert lines[0].startswith("Unsaved changes · 160 × 120")
