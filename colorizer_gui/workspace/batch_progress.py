@@ -40,8 +40,8 @@ def count_batch(items: Iterable[PhotoItem], *, running: bool, paused: bool, batc
     time.monotonic() readings: when the batch and its running photo started, and now.
 
     The time left is the seconds per megapixel of the photos done so far (else the running
-    photo's pace, once it is ETA_FROM_PROGRESS in) times the megapixels still to do; there is
-    none while paused, and none before anything can be measured.
+    photo's pace, once it is ETA_FROM_PROGRESS in) times the megapixels waiting, plus the running
+    photo's own time left; there is none while paused, and none before anything can be measured.
     """
     batch = [i for i in items if i.in_batch]
     o = Overall(total=len(batch))
@@ -84,10 +84,14 @@ def count_batch(items: Iterable[PhotoItem], *, running: bool, paused: bool, batc
         if rate is not None:
             o.eta_seconds = rate * remaining_mp
             if current is not None:
-                # The running photo's own share, also when its progress has stopped moving (it is
-                # being written) or moves unevenly: what photos of its size took, less its time so far.
-                expected = rate * megapixels(current)
-                o.eta_seconds += max(expected - (now - photo_started), expected * (1 - current.progress))
+                # The running photo by its own pace once it is well in (its progress counts reading
+                # and saving too), else by what photos of its size took: a 48 MP scan after small
+                # photos is not "about 0 s left", nor the small photos' per-photo overhead times 48.
+                on_it = now - photo_started
+                if current.progress > ETA_FROM_PROGRESS:
+                    o.eta_seconds += on_it / current.progress * (1 - current.progress)
+                else:
+                    o.eta_seconds += max(rate * megapixels(current) - on_it, 0.0)
     return o
 
 
