@@ -1,10 +1,12 @@
-"""Preferences, About, and the dialog that explains a missing or broken model."""
+"""Preferences, About, the question before quitting mid-batch, and the dialog that explains a
+missing or broken model."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -27,6 +29,9 @@ from engine import __version__
 from engine.catalog import user_config_dir, user_models_dir
 from engine.options import DEFAULT_MAX_PIXELS
 from engine.resources import resource_path
+
+if TYPE_CHECKING:
+    from colorizer_gui.workspace.batch_controller import BatchController
 
 
 def open_folder(path) -> None:
@@ -208,3 +213,29 @@ def describe_unsaved(items) -> tuple[str, str]:
     return (f"{n} photos have unsaved changes.",
             f"Their {' and '.join(kinds)} changed since they were saved ({names}); "
             "their files still have the earlier results.")
+
+
+class StopBatchBox(QMessageBox):
+    """"Stop colorizing?" before quitting mid-batch. The batch runs on behind it, so its count
+    follows the batch, and says so when the batch has ended meanwhile."""
+
+    def __init__(self, controller: BatchController, parent: QWidget | None = None) -> None:
+        super().__init__(QMessageBox.Icon.Question, "Stop colorizing?", "Photos are still being colorized.",
+                         QMessageBox.StandardButton.Cancel, parent)
+        self._controller = controller
+        self.stop_button = self.addButton("Stop and quit", QMessageBox.ButtonRole.DestructiveRole)
+        self.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        controller.progress_changed.connect(self.update_count)   # a slot of this box: gone with it
+        self.update_count()
+
+    @Slot()
+    def update_count(self) -> None:
+        o = self._controller.overall()
+        if not self._controller.has_work_in_progress():
+            self.setText("All photos are colorized.")
+            self.setInformativeText(f"{o.finished} of {o.total} are finished and saved; nothing is lost by "
+                                    "quitting now.")
+            return
+        self.setInformativeText(f"{o.finished} of {o.total} are finished and saved. If you quit now, the photo "
+                                "being worked on is abandoned (nothing half-written is left) and the rest are "
+                                "not colorized.")

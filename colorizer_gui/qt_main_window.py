@@ -24,6 +24,7 @@ from colorizer_gui.qt_dialogs import (
     ModelProblemBox,
     PreferencesDialog,
     ShortcutsDialog,
+    StopBatchBox,
     about_text,
     describe_unsaved,
 )
@@ -251,17 +252,9 @@ class MainWindow(QMainWindow):
     # --- confirmations (tests replace these) ------------------------------------------------------------
 
     def ask_stop_batch(self) -> bool:
-        o = self.colorize_tab.controller.overall()
-        box = QMessageBox(QMessageBox.Icon.Question, "Stop colorizing?",
-                          "Photos are still being colorized.",
-                          QMessageBox.StandardButton.Cancel, self)
-        box.setInformativeText(f"{o.finished} of {o.total} are finished and saved. If you quit now, the photo "
-                               "being worked on is abandoned (nothing half-written is left) and the rest are "
-                               "not colorized.")
-        stop = box.addButton("Stop and quit", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box = StopBatchBox(self.colorize_tab.controller, self)
         box.exec()
-        return box.clickedButton() is stop
+        return box.clickedButton() is box.stop_button
 
     def ask_unsaved_changes(self, items: list[PhotoItem]) -> str:
         """"save", "discard" or "cancel"."""

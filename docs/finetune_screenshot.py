@@ -67,7 +67,7 @@ def main() -> int:
         tab.crop_combo.setCurrentIndex(tab.crop_combo.findData(96))
         tab.batch_spin.setValue(8)
         tab.val_spin.setValue(20)
-        tab.lr_combo.setCurrentText("0.003")
+        tab.lr_combo.setCurrentText("0.01")
         tab.advanced_toggle.setChecked(False)
         tab.start()
         wait(app, lambda: tab.state in (RunState.FINISHED, RunState.FAILED, RunState.STOPPED), timeout=1200)

@@ -5,7 +5,7 @@ beside the originals. Run under a display or Xvfb:
 
     xvfb-run -a -s "-screen 0 1600x1000x24" python docs/workspace_screenshot.py \\
         docs/screenshots/before-after.png ../shared/data/bw-samples/deoldify__*.jpg \\
-        --show "Ansel Adams _ Moore Photography.jpg"
+        --show "Cork1905.jpg"
 
 `--empty` grabs the window before any photo is added (the drop target), `--mid-batch N` grabs
 it once N photos are done while the rest are still queued or working.

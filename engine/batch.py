@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 MISSING = "no such file or folder"  # the reason for an input name that is not there
 # The reason for a photo skipped by --if-exists resume (the default); callers count these.
 ALREADY_DONE = "already done: its result is there"
+# Why a colour photo added by mistake is left alone (BatchSettings.include_colour).
+ALREADY_IN_COLOUR = "already a colour photo, so it was left as it is (colorizing would replace its colours)"
 
 
 @dataclass
@@ -59,6 +61,7 @@ class BatchSettings:
     max_pixels: int | None = DEFAULT_MAX_PIXELS
     quality: int = 95
     label: bool = True                 # outputs say they are colorized, by what (engine.output_label)
+    include_colour: bool = False       # also colorize real colour photos (toned prints always are)
 
 
 @dataclass
@@ -89,6 +92,11 @@ class JobResult:
     # The colorized photo itself, only when colorize_job was asked to keep it (the app shows it);
     # a CLI batch keeps thousands of results and must not hold every photo's pixels.
     colorized: ColorizeResult | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def in_colour(self) -> bool:
+        """Skipped because the photo is already in colour (BatchSettings.include_colour)."""
+        return self.status == "skipped" and self.message == ALREADY_IN_COLOUR
 
     def failed_with(self, kind: type[Exception]) -> bool:
         """This photo failed with `kind` (e.g. `UnreadablePhoto`) or a subclass of it."""
@@ -362,6 +370,13 @@ def _hints_for(job: Job, settings: BatchSettings) -> list[Hint] | None:
     return load_hints(path) if path.is_file() else None
 
 
+# A photo's progress counts its reading and saving too: on a large scan they take about half its
+# time (24 MP, one core: read 23 %, colorize 50 %, write 27 %), and a progress bar that reaches
+# 100 % before the file is written would say "0 s left" for seconds.
+_READ_SHARE = 0.2
+_SAVE_FROM = 0.75
+
+
 def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
                  cancel: Callable[[], bool] | None = None,
                  progress: Callable[[float, str], None] | None = None,
@@ -385,16 +400,27 @@ def colorize_job(job: Job, colorizer: Colorizer, settings: BatchSettings, *,
     if settings.if_exists == "resume" and (done := existing_result(job)) is not None:
         return JobResult(job, "skipped", f"{ALREADY_DONE} ({done.name})", output=done)
     placed: list[Path] = []
+
+    def colorizing(fraction: float, stage: str) -> None:
+        if progress is not None:
+            progress(_READ_SHARE + (_SAVE_FROM - _READ_SHARE) * fraction, stage)
+
     try:
         hints = _hints_for(job, settings)
+        if progress is not None:
+            progress(0.0, "reading")
         photo = (photos.read(job.source, settings.max_pixels) if photos is not None
                  else read_photo(job.source, max_pixels=settings.max_pixels))
+        if photo.in_colour and not settings.include_colour:
+            return JobResult(job, "skipped", ALREADY_IN_COLOUR, seconds=time.monotonic() - start)
         result = colorizer.colorize(photo, hints, settings.render_size, settings.strength,
-                                    cancel=cancel, progress=progress, chroma=chroma)
+                                    cancel=cancel, progress=colorizing, chroma=chroma)
         if keep_result:
             kept = result
         if cancel is not None and cancel():
             raise Cancelled()
+        if progress is not None:
+            progress(_SAVE_FROM, "saving")
         notes = result.notes + write_photo(
             result.rgb, job.dest, job.fmt, photo, quality=settings.quality,
             overwrite=settings.if_exists == "overwrite", rename=settings.if_exists in ("rename", "resume"),

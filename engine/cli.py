@@ -8,6 +8,7 @@ import difflib
 import json
 import logging
 import re
+import shlex
 import signal
 import sys
 import time
@@ -116,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--include-colorized", action="store_true",
                    help="also colorize photos that are Colorizer results (recognised by their label; "
                         "skipped by default, so a folder of originals and results is not done twice)")
+    p.add_argument("--include-colour", "--include-color", dest="include_colour", action="store_true",
+                   help="also colorize photos that are already in colour (skipped by default, so one added by "
+                        "mistake is not made worse; sepia and other toned prints are always colorized)")
     p.add_argument("--allow-huge", action="store_true",
                    help=f"allow images over {DEFAULT_MAX_PIXELS // 1_000_000} megapixels")
     big = p.add_argument_group("large batches (see README: Large batches and clusters)")
@@ -153,6 +157,7 @@ def _print_models(as_json: bool) -> int:
 
 
 _OURS = "already a Colorizer result (its label says so); --include-colorized colorizes it again"
+_IN_COLOUR = "already a colour photo, left as it is; --include-colour colorizes it anyway"
 
 
 # C0 and C1 control characters, shown as \xNN: a file or model name may hold an escape
@@ -180,14 +185,12 @@ def _counts(results: list, own_results: list[dict], problems: list[tuple[str, st
     counts = {s: sum(r.status == s for r in results) for s in ("done", "failed", "skipped", "cancelled")}
     counts["skipped"] += len(own_results)
     return {**counts, "already_colorized": len(own_results), "already_done": _already_done(results),
-            "inputs_without_photos": len(problems)}
+            "already_in_colour": sum(r.in_colour for r in results), "inputs_without_photos": len(problems)}
 
 
 def _same_command(argv: list[str]) -> str:
     """The command to run again to finish a stopped batch: as typed, without an --if-exists
     choice that would make copies of what is done (the default resumes)."""
-    import shlex
-
     kept: list[str] = []
     skip_next = False
     for arg in argv:
@@ -237,12 +240,34 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
     except KeyboardInterrupt as exc:
+        # Before the batch (loading torch and the model, listing a large folder): nothing has
+        # been written yet, and a traceback would look like a crash. The batch says its own.
         print("\ncolorize: cancelled before any photo was colorized; nothing was written", file=sys.stderr)
         return 128 + _signal_number(exc)
 
 
 def _signal_number(exc: KeyboardInterrupt) -> int:
     return int(exc.args[0]) if exc.args and isinstance(exc.args[0], int) else int(signal.SIGINT)
+
+
+def _spaced_names(inputs: list[str], missing: list[str]) -> list[str]:
+    """Missing names that are the pieces of an existing name with spaces, which the shell split
+    because it was not quoted: `colorize my scans` for the folder "my scans"."""
+    found, i = [], 0
+    while i < len(inputs):
+        for j in range(len(inputs), i + 1, -1):
+            pieces = inputs[i:j]
+            if any(p in missing for p in pieces) and Path(" ".join(pieces)).exists():
+                found.append(" ".join(pieces))
+                i = j
+                break
+        else:
+            i += 1
+    return found
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"' if not re.search(r'["$`\\!]', name) else shlex.quote(name)
 
 
 def _main(argv: list[str] | None) -> int:
@@ -297,11 +322,15 @@ def _main(argv: list[str] | None) -> int:
     settings = BatchSettings(output_dir=args.output_dir, suffix=args.suffix, format=args.format,
                              render_size=args.render_size, strength=args.strength, if_exists=args.if_exists,
                              hints_dir=args.hints_dir, max_pixels=None if args.allow_huge else DEFAULT_MAX_PIXELS,
-                             quality=args.quality, label=args.label)
+                             quality=args.quality, label=args.label, include_colour=args.include_colour)
     passed_over: list[tuple[str, str]] = []
     inputs, problems = collect_inputs(args.inputs, args.recursive, exclude=args.output_dir, skipped=passed_over)
     missing = [item for item, reason in problems if reason == MISSING]
     if missing:  # a typo in a name: say so before a long batch runs without that photo
+        spaced = _spaced_names([str(i) for i in args.inputs], missing)
+        if spaced:
+            parser.error(f"no such file or folder: {', '.join(missing)}. A name with spaces needs quotes "
+                         f"around it: colorize {' '.join(_quoted(n) for n in spaced)}")
         parser.error(f"no such file or folder: {', '.join(missing)}")
     ours = []
     if not args.include_colorized:
@@ -383,6 +412,8 @@ def _main(argv: list[str] | None) -> int:
                     continue
                 if result.status == "failed":
                     bar.write(_clean(f"failed: {result.job.source}: {result.message}"), file=sys.stderr)
+                if result.in_colour:
+                    bar.write(_clean(f"skipped: {result.job.source}: {_IN_COLOUR}"), file=sys.stderr)
                 for note in result.notes:  # re-colorized colour photos, renamed outputs, what a format dropped
                     bar.write(_clean(f"note: {result.job.source}: {note}"), file=sys.stderr)
         except ClusterError as exc:
@@ -412,6 +443,8 @@ def _main(argv: list[str] | None) -> int:
         if counts["already_done"]:
             why.append(f"{counts['already_done']} already done, their results kept; "
                        "--if-exists rename makes new copies")
+        if counts["already_in_colour"]:
+            why.append(f"{counts['already_in_colour']} already in colour: --include-colour colorizes them")
         ours_note = f" ({'; '.join(why)})" if why else ""
         no_photos = f"; {len(problems)} input(s) gave no photos" if problems else ""
         print(f"Done: {counts['done']} colorized, {counts['failed']} failed, {counts['skipped']} skipped"

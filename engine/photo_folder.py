@@ -1,4 +1,5 @@
-"""Finding usable colour photos in a folder, for training and fine-tuning.
+"""Finding usable colour photos in a folder, for training and fine-tuning; telling a colour
+photo from a black-and-white or toned one (also for what `colorize` leaves alone).
 
 Importing this loads no torch (the Fine-tune tab lists a folder before the model has loaded);
 `engine.color` is imported when a photo's colours are first looked at.
@@ -24,6 +25,11 @@ from engine.options import TRAINING_SUFFIXES
 # catching every synthetic sepia, cream and blue-toned print with sensor noise.
 TONED_RESIDUAL = 4.5    # 95th percentile of |ab - mean ab at that lightness|, Lab units
 TONED_MAX_CHROMA = 25.0  # no lightness level of a toned print is more saturated than this
+# A colour photo added to a batch by mistake (is_colour_photo): see its docstring for the data.
+COLOUR_RESIDUAL = 12.5     # the aged prints of bw-samples reach 11.8; colour photos' median is 21
+SECOND_HUE_CHROMA = 8.0    # a clear colour, not paper tone or JPEG noise
+SECOND_HUE_DEGREES = 30.0  # this far in hue from the print's tint
+SECOND_HUE_SHARE = 0.03    # of the photo; stains and bluish shadows on the prints of bw-samples: 1.8 % at most
 
 
 @dataclass
@@ -84,8 +90,9 @@ def load_small_rgb(path: Path, short_side: int) -> np.ndarray:
             return np.asarray(im, dtype=np.uint8)
 
 
-def is_monochrome(rgb: np.ndarray) -> bool:
-    """True for grey and toned (sepia, cyanotype, cream) photos: one tint per lightness level."""
+def _tone_residual(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Lab of every other pixel; how far each pixel's colour is from the mean tint of its
+    lightness level; and the strongest tint of a level holding at least 1 % of the photo."""
     from engine.color import rgb_to_lab_np
 
     lab = rgb_to_lab_np(rgb[::2, ::2].astype(np.float32) / 255.0).reshape(-1, 3)
@@ -97,7 +104,39 @@ def is_monochrome(rgb: np.ndarray) -> bool:
     residual = np.hypot(lab[:, 1] - mean_a[levels], lab[:, 2] - mean_b[levels])
     populated = counts >= 0.01 * len(levels)
     tint = float(np.hypot(mean_a, mean_b)[populated].max(initial=0.0))
+    return lab, residual, tint
+
+
+def is_monochrome(rgb: np.ndarray) -> bool:
+    """True for grey and toned (sepia, cyanotype, cream) photos: one tint per lightness level."""
+    _, residual, tint = _tone_residual(rgb)
     return float(np.percentile(residual, 95)) < TONED_RESIDUAL and tint < TONED_MAX_CHROMA
+
+
+def is_colour_photo(rgb: np.ndarray) -> bool:
+    """True for a real colour photo (or a hand-tinted print), which colorizing would make worse.
+
+    The same measure as `is_monochrome`, read the other way round: training must keep muted
+    colour photos, colorizing must never refuse an old print. A print aged unevenly (a
+    yellowed edge, a foxing stain, bluish shadows on a sepia card) breaks "one tint per
+    lightness level" without being colour, so it also needs either colours far off one tint
+    at its lightness, or a clear second hue (hand-tinted blue clothes, a teal wall). Measured
+    on ../shared/data: none of the 38 black-and-white and sepia prints of bw-samples (the two
+    Autochrome colour plates there are colour), 81 % of 300 colour photos of val (the rest are
+    near-grey or one hue, like a face on a beige wall, and are colorized as before).
+    """
+    lab, residual, tint = _tone_residual(rgb)
+    spread = float(np.percentile(residual, 95))
+    if spread < TONED_RESIDUAL and tint < TONED_MAX_CHROMA:  # is_monochrome
+        return False
+    if spread > COLOUR_RESIDUAL:
+        return True
+    a, b = lab[:, 1], lab[:, 2]
+    chroma = np.hypot(a, b)
+    # The print's tint: the chroma-weighted mean hue; a second hue is any clear colour far from it.
+    main = np.arctan2(float((chroma * b).sum()), float((chroma * a).sum()))
+    off = np.abs(np.angle(np.exp(1j * (np.arctan2(b, a) - main))))
+    return float(((chroma > SECOND_HUE_CHROMA) & (off > np.radians(SECOND_HUE_DEGREES))).mean()) > SECOND_HUE_SHARE
 
 
 def scan_folder(folder: Path, *, min_side: int = 128, short_side: int = 224, keep_pixels: bool = False):

@@ -106,7 +106,8 @@ class Photo:
     exif: bytes | None = None      # with the orientation reset, since pixels are now upright
     icc_profile: bytes | None = None  # an RGB profile worth copying to an RGB output
     source_format: str = "png"     # one of FORMATS, for "same format as the input"
-    was_colour: bool = False
+    was_colour: bool = False       # any colour at all, a sepia or blue tone included
+    in_colour: bool = False        # a real colour photo, not a toned print (engine.photo_folder)
     path: Path | None = None
     notes: list[str] = field(default_factory=list)
     xmp: bytes | None = None       # the source's XMP packet, kept (and labelled) in outputs
@@ -380,6 +381,26 @@ def _to_srgb_from_cmyk(im: Image.Image, notes: list[str]) -> Image.Image:
     return im.convert("RGB")
 
 
+_COLOUR_NOTE = "the photo already has colour; it was re-colorized from its lightness"
+_TONED_NOTE = "the photo is toned (sepia or similar); it was colorized from its lightness"
+
+
+def _colour_kind(rgb: np.ndarray) -> tuple[bool, bool]:
+    """(has any colour, is a real colour photo rather than a toned print)."""
+    if not _is_colour(rgb):
+        return False, False
+    from engine.photo_folder import is_colour_photo
+
+    small = Image.fromarray(rgb if rgb.dtype == np.uint8 else (rgb >> 8).astype(np.uint8))
+    # The size the rule was measured at (engine.photo_folder.load_small_rgb): at full size a
+    # scan's grain and JPEG noise would read as colour.
+    scale = 224 / min(small.size)
+    if scale < 1:
+        small = small.resize((max(1, round(small.width * scale)), max(1, round(small.height * scale))),
+                             Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return True, is_colour_photo(np.asarray(small))
+
+
 def _is_colour(rgb: np.ndarray) -> bool:
     step = max(1, int(np.sqrt(rgb.shape[0] * rgb.shape[1] / 250_000)))
     sample = rgb[::step, ::step].astype(np.int16)
@@ -487,16 +508,16 @@ def _photo_from_deep_rgb(deep: tuple[np.ndarray, np.ndarray | None, bool], orien
             notes.append("its CMYK colour profile was not applied, to keep all 16 bits")
         icc = None
     clock.lap("decode")
-    was_colour = _is_colour(rgb)
+    was_colour, in_colour = _colour_kind(rgb)
     if was_colour:
-        notes.append("the photo already has colour (or a sepia tone); it was re-colorized from its lightness")
+        notes.append(_COLOUR_NOTE if in_colour else _TONED_NOTE)
     from engine.color import lightness_from_rgb  # torch: only once a photo is read, not to list or write one
 
     L = lightness_from_rgb(rgb, levels=65536)
     clock.lap("colour conversion")
     return Photo(lightness=np.ascontiguousarray(L, dtype=np.float32), alpha=alpha, bit_depth=16, exif=exif,
-                 icc_profile=icc, source_format=source_format, was_colour=was_colour, path=path, notes=notes,
-                 xmp=_xmp_of(im), iptc=_iptc_of(im))
+                 icc_profile=icc, source_format=source_format, was_colour=was_colour, in_colour=in_colour, path=path,
+                 notes=notes, xmp=_xmp_of(im), iptc=_iptc_of(im))
 
 
 def _colour_key_alpha(im: Image.Image) -> np.ndarray | None:
@@ -548,7 +569,7 @@ def _photo_from_image(im: Image.Image, exif: bytes | None, path: Path, source_fo
     clock.lap("decode")
     from engine.color import lightness_from_grey, lightness_from_rgb  # torch: only once a photo is read
 
-    bit_depth, was_colour = 8, False
+    bit_depth, was_colour, in_colour = 8, False, False
     if mode == "L":
         L = lightness_from_grey(np.asarray(im))
     elif mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
@@ -565,18 +586,18 @@ def _photo_from_image(im: Image.Image, exif: bytes | None, path: Path, source_fo
         bit_depth = 16
     elif mode == "RGB":
         rgb = np.asarray(im)
-        was_colour = _is_colour(rgb)
+        was_colour, in_colour = _colour_kind(rgb)
         L = lightness_from_rgb(rgb)
     else:
         raise UnreadablePhoto(f"images in {mode} mode are not supported")
     if was_colour:
-        notes.append("the photo already has colour (or a sepia tone); it was re-colorized from its lightness")
+        notes.append(_COLOUR_NOTE if in_colour else _TONED_NOTE)
     if alpha is not None and alpha.dtype != np.uint8 and bit_depth == 8:
         alpha = (alpha // 257).astype(np.uint8)
     clock.lap("colour conversion")
     return Photo(lightness=np.ascontiguousarray(L, dtype=np.float32), alpha=alpha, bit_depth=bit_depth,
                  exif=exif, icc_profile=icc, source_format=source_format, was_colour=was_colour,
-                 path=path, notes=notes, xmp=xmp, iptc=iptc)
+                 in_colour=in_colour, path=path, notes=notes, xmp=xmp, iptc=iptc)
 
 
 def _iptc_of(im: Image.Image) -> bytes | None:

@@ -71,7 +71,7 @@ fi
 echo "smoke_test: self-test passed in $((SECONDS - start)) s"
 
 start=$SECONDS
-sample="$app/_internal/resources/samples/cliff-house-1890.jpg"
+sample="$app/_internal/resources/samples/cork-1905.jpg"
 [ -f "$sample" ] || sample=$(ls "$app"/_internal/resources/samples/*.jpg | head -n 1)
 run "$app/colorize$exe" --version
 set +e

@@ -157,3 +157,20 @@ def test_hint_files_round_trip_and_refuse_nonsense(tmp_path):
         (tmp_path / "bad.json").write_text(text)
         with pytest.raises(HintError, match=message):
             load_hints(tmp_path / "bad.json")
+
+
+def test_a_photos_progress_counts_reading_and_saving(colorizer, make_photo, tmp_path):
+    """Issue 23: the row and the time left must not say 100 % (0 s left) while a big scan is written."""
+    from engine.batch import colorize_job
+
+    job = plan_jobs(collect_inputs([make_photo("scan.jpg", size=(300, 200))])[0], BatchSettings())[0]
+    seen: list[tuple[float, str]] = []
+    seen_when_written: list[bool] = []
+    result = colorize_job(job, colorizer, BatchSettings(),
+                          progress=lambda f, s: (seen.append((f, s)), seen_when_written.append(job.dest.exists())))
+    assert result.status == "done"
+    assert seen[0] == (0.0, "reading") and seen[-1] == (0.75, "saving")
+    assert not any(seen_when_written)   # every report came before the file was there
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and max(fractions) < 1.0
+    assert {s for _, s in seen} == {"reading", "predicting colours", "rendering", "saving"}

@@ -112,7 +112,7 @@ def test_mixed_folder_end_to_end(mixed_folder, tmp_path, tiny_model_path, capsys
     notes = {Path(r["input"]).name: r["notes"] for r in report["results"]}
     assert any("8 bits" in n for n in notes["deep.png"])
     assert "damaged EXIF data was dropped" in notes["odd_exif.jpg"]
-    assert any("already has colour" in n for n in notes["colour.webp"])
+    assert any("toned (sepia or similar)" in n for n in notes["colour.webp"])
 
     # a re-run skips what is there, still names the broken files, and still changes nothing
     code = main([str(mixed_folder), "-r", "-o", str(out), "--model", str(tiny_model_path), "--skip-existing",

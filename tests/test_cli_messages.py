@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -83,7 +85,7 @@ def test_progress_names_the_photo_and_notes_are_shown(tmp_path, tiny_model_path)
     run = _colorize(tmp_path / "sepia.png", "--model", tiny_model_path)
     assert run.returncode == 0, run.stderr
     assert "sepia.png: 100%" in run.stderr  # the progress line names the photo
-    assert f"note: {tmp_path / 'sepia.png'}: the photo already has colour" in run.stderr
+    assert f"note: {tmp_path / 'sepia.png'}: the photo is toned (sepia or similar)" in run.stderr
     assert f"note: {tmp_path / 'sepia.png'}: sepia_color.png already exists, so this was saved as " \
            "sepia_color-1.png" in run.stderr
     assert (tmp_path / "sepia_color-1.png").is_file()
@@ -112,3 +114,92 @@ def test_quick_answers_do_not_load_torch(args, tiny_model_path):
                          env={**env, "PYTHONPATH": str(ROOT)})
     assert run.returncode == 0, run.stderr
     assert "LOADED []" in run.stdout, run.stdout
+
+
+def _scene(seed: int = 0, size: tuple[int, int] = (160, 120)) -> np.ndarray:
+    """A grey scene with lightness at every level: a gradient, a dark figure, a bright window."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    grey = np.tile(np.linspace(40, 210, w, dtype=np.float32), (h, 1))
+    grey[30:110, 60:100] = 35   # a dark coat
+    grey[10:40, 110:150] = 235  # a window
+    return grey + rng.normal(0, 3, grey.shape)
+
+
+def _print(grey: np.ndarray, tint=(1.0, 0.85, 0.65)) -> np.ndarray:
+    return np.clip(grey[..., None] * np.array(tint, np.float32), 0, 255).astype(np.uint8)
+
+
+def test_a_colour_photo_is_skipped_unless_asked_but_toned_prints_are_colorized(tmp_path, tiny_model_path):
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    Image.fromarray(_print(_scene(0))).save(folder / "sepia.jpg", quality=90)
+    aged = _print(_scene(1)).astype(np.float32)
+    aged[:, :50] *= np.array([1.0, 0.93, 0.7], np.float32)  # a yellowed edge: not one tint per grey any more
+    Image.fromarray(np.clip(aged, 0, 255).astype(np.uint8)).save(folder / "aged-sepia.jpg", quality=90)
+    Image.fromarray(_print(_scene(2), (0.6, 0.8, 1.0))).save(folder / "cyanotype.png")
+    tinted = _print(_scene(3))
+    tinted[30:110, 60:100] = [40, 70, 150]  # hand-tinted: the coat painted blue
+    Image.fromarray(tinted).save(folder / "hand-tinted.jpg", quality=90)
+    colour = np.zeros((120, 160, 3), np.float32)
+    colour[:] = [30, 128, 128]                 # a teal background
+    colour[20:100, 50:110] = [225, 185, 150]   # a face
+    colour += np.random.default_rng(4).normal(0, 4, colour.shape)
+    Image.fromarray(np.clip(colour, 0, 255).astype(np.uint8)).save(folder / "colour.jpg", quality=90)
+
+    run = _colorize(folder, "--model", tiny_model_path, "--json")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    status = {Path(r["input"]).name: (r["status"], r["message"]) for r in report["results"]}
+    why = "already a colour photo, so it was left as it is (colorizing would replace its colours)"
+    assert status == {"sepia.jpg": ("done", ""), "aged-sepia.jpg": ("done", ""), "cyanotype.png": ("done", ""),
+                      "hand-tinted.jpg": ("skipped", why), "colour.jpg": ("skipped", why)}
+    assert report["summary"]["already_in_colour"] == 2 and report["summary"]["skipped"] == 2
+    assert f"skipped: {folder / 'colour.jpg'}: already a colour photo, left as it is; --include-colour " \
+           "colorizes it anyway" in run.stderr
+    assert "Done: 3 colorized, 0 failed, 2 skipped (2 already in colour: --include-colour colorizes them)" \
+        in run.stderr
+    assert not (folder / "colour_color.jpg").exists() and (folder / "aged-sepia_color.jpg").is_file()
+
+    again = _colorize(folder / "colour.jpg", folder / "hand-tinted.jpg", "--model", tiny_model_path,
+                      "--include-colour", "--json")
+    assert again.returncode == 0, again.stderr
+    notes = {Path(r["input"]).name: (r["status"], r["notes"]) for r in json.loads(again.stdout)["results"]}
+    assert notes["colour.jpg"][0] == notes["hand-tinted.jpg"][0] == "done"
+    assert "the photo already has colour; it was re-colorized from its lightness" in notes["colour.jpg"][1]
+    assert (folder / "colour_color.jpg").is_file()
+
+
+def test_an_unquoted_name_with_spaces_gets_a_suggestion_to_quote_it(tmp_path):
+    folder = tmp_path / "my scans" / "Grandma's photos"
+    folder.mkdir(parents=True)
+    _grey_photo(folder / "wedding.png")
+    run = _colorize(*f"{tmp_path}/my scans/Grandma's photos".split(" "), "-o", tmp_path / "out")
+    assert run.returncode == 2
+    assert run.stderr == (f"colorize: error: no such file or folder: {tmp_path}/my, scans/Grandma's, photos. "
+                          f"A name with spaces needs quotes around it: colorize \"{folder}\"\n")
+    assert not (tmp_path / "out").exists()
+    typo = _colorize(tmp_path / "my scans" / "nope.png")  # no name with spaces explains it: no suggestion
+    assert typo.stderr == f"colorize: error: no such file or folder: {tmp_path / 'my scans' / 'nope.png'}\n"
+
+
+def test_ctrl_c_while_the_model_loads_says_one_line(tmp_path, tiny_model_path):
+    photo = _grey_photo(tmp_path / "scan.png")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    # As from a terminal: Ctrl-C's signal not ignored, as it is for a job a script put in the background.
+    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", str(photo), "--model", str(tiny_model_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        # PyTorch's library mapped: the command is loading torch and the model, and has not begun.
+        maps = Path(f"/proc/{proc.pid}/maps")
+        deadline = time.monotonic() + 60
+        while "libtorch" not in maps.read_text() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert err == "\ncolorize: cancelled before any photo was colorized; nothing was written\n"
+    assert not (tmp_path / "scan_color.png").exists()

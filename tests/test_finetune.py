@@ -284,6 +284,7 @@ def test_fine_tuning_a_2x_model_keeps_its_architecture_and_early_imagenet_layers
     original, _ = load_model(base)
     # "late": the stem and the high-resolution stages are not worn away by a few hundred photos.
     assert torch.equal(tuned.encoder.stem[0].weight, original.encoder.stem[0].weight)
-    assert not torch.equal(tuned.encoder.stages[6][0].project[0].weight, original.encoder.stages[6][0].project[0].weight)
+    last = (tuned.encoder.stages[6][0].project[0].weight, original.encoder.stages[6][0].project[0].weight)
+    assert not torch.equal(*last)
     with torch.no_grad():
         assert torch.isfinite(tuned(make_input(torch.rand(1, 1, 64, 64) * 100))).all()

@@ -14,7 +14,6 @@ from PIL import Image
 from PySide6.QtCore import Qt
 
 from colorizer_gui.finetune import qt_finetune_tab as ft
-from colorizer_gui.finetune.qt_preview_view import PREVIEW_GAP
 from colorizer_gui.finetune.run import RunState
 from colorizer_gui.finetune.words import describe_comparison, plain_message
 from engine.catalog import list_models, user_models_dir
@@ -77,16 +76,29 @@ def test_worse_model_is_reported_in_plain_words_and_not_used(qtbot, tmp_path, ba
     assert comparison["verdict"] == "worse" and comparison["after"] < comparison["before"] - 1.0
     text = tab.banner.label.text()
     assert tab.banner.kind == "warning" and "Colours got worse on your own photos" in text
-    assert "keeps using “starter”" in text and f"{comparison['before']:.2f} → {comparison['after']:.2f} dB" in text
+    assert "keeps using “starter”" in text and "dB" not in text                 # plain words, not PSNR
+    larger = round((10 ** ((comparison["before"] - comparison["after"]) / 20) - 1) * 100)
+    assert f"colour errors about {larger} % larger" in text
     assert not saved and not [e for e in list_models() if e.source == "user"]   # the better one stays in use
     assert "worse" in tab.status_label.text() and "psnr" not in tab.status_label.text().lower()
     assert "further from the real ones" in tab.metrics_label.text() and "psnr" not in tab.metrics_label.text()
-    # The previews side by side: each held-out photo as greyscale | before | after | original.
+    # The previews side by side: each held-out photo as greyscale | before | after | original,
+    # large enough to judge (issue 23: they were about 60 px in a large empty area).
     assert tab.preview.is_comparison() and tab.preview_combo.currentText() == "before and after"
-    picture = tab.preview._pixmap
-    side = picture.width() // 4                                  # four squares a row, one row per photo
-    assert picture.height() == 2 * side + PREVIEW_GAP          # the 2 held-out photos
+    assert tab.preview.photos() == 2                                 # the 2 held-out photos
+    per_row, side = tab.preview.layout_for(tab.preview.size())
+    assert side >= 100, (per_row, side, tab.preview.size())
     assert not tab.preview.grab().isNull()
+    # The banner's button really switches the view, and its label says what it will show.
+    qtbot.mouseClick(tab.banner.button("Show the last preview only"), Qt.MouseButton.LeftButton)
+    assert not tab.preview.is_comparison() and tab.preview_combo.currentText() == "step 12"
+    assert tab.preview._headers == ("Greyscale input", "At step 12", "Original")
+    qtbot.mouseClick(tab.banner.button("Compare before and after"), Qt.MouseButton.LeftButton)
+    assert tab.preview.is_comparison() and tab.preview_combo.currentText() == "before and after"
+    # The first preview is labelled as what it is: the starting model, not "Model now".
+    tab.preview_combo.setCurrentIndex(0)
+    tab.preview_combo.activated.emit(0)
+    assert tab.preview._headers == ("Greyscale input", "Before training", "Original")
     assert tab.name_problem.isHidden()                           # the name is free: nothing was added
 
     qtbot.mouseClick(tab.banner.button("Keep it anyway"), Qt.MouseButton.LeftButton)
@@ -103,7 +115,8 @@ def test_held_out_comparison_in_words():
     worse = compare_held_out(history)
     assert worse["verdict"] == "worse" and worse["change"] == pytest.approx(-1.6)
     words, kind = describe_comparison({**worse, "photos": 3}, "“colorizer-base”")
-    assert kind == "warning" and "the 3 held-out photos" in words and "26.23 → 24.63 dB" in words
+    assert kind == "warning" and "the 3 held-out photos" in words and "colour errors about 20 % larger" in words
+    assert "dB" not in words
     better = compare_held_out([history[0], {"step": 400, "psnr": 27.5}])
     assert better["verdict"] == "better"
     assert "Colours got better" in describe_comparison(better)[0]

@@ -215,3 +215,27 @@ def test_plot_keeps_curves_monotonic_and_paints(qtbot):
     plot.resize(400, 200)
     assert not plot.grab().isNull()
     assert nice_ticks(0, 300, 6) == [0, 50, 100, 150, 200, 250, 300]
+
+
+def test_an_estimate_far_off_its_preset_is_measured_again_by_itself(qtbot, collection, tiny_model_path,
+                                                                     monkeypatch):
+    """Issue 23: measured while the computer was busy, Quick said 1 h 03 min ("minutes on a laptop
+    CPU"); only the small refresh button gave 10 min. Here every real measurement is far off, as
+    if the laptop the presets promise were a thousand times faster than this one."""
+    from colorizer_gui.finetune import choices
+
+    monkeypatch.setattr(choices, "LAPTOP_CROPS_PER_SECOND", 1e6)
+    monkeypatch.setattr(ft, "REMEASURE_DELAY_MS", 200)
+    tab = ft.FineTuneTab()
+    qtbot.addWidget(tab)
+    tab.add_base_model(tiny_model_path)
+    tab.set_folder(collection)
+    qtbot.waitUntil(lambda: tab.scan is not None, timeout=30_000)
+    set_small_run(tab, steps=50)
+    starts = []
+    tab._estimator.event.connect(lambda ev: starts.append(ev.get("event")))
+    qtbot.waitUntil(lambda: "Measuring again in a moment" in tab.estimate_label.text(), timeout=LONG)
+    assert "the computer was probably busy" in tab.estimate_label.text()
+    qtbot.waitUntil(lambda: "Estimated time" in tab.estimate_label.text(), timeout=LONG)
+    assert "measured twice" in tab.estimate_label.text()
+    assert starts.count("estimate") == 2     # once more by itself, then shown: no endless re-measuring

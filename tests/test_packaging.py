@@ -166,3 +166,52 @@ def test_platform_icons_and_png_match_the_svg(tmp_path):
     committed = np.asarray(Image.open(ROOT / "resources" / "icons" / "app.png").convert("RGBA"), dtype=np.float32)
     assert fresh.shape == committed.shape
     assert np.abs(fresh - committed).mean() < 2, "app.png is out of date: run python packaging/make_icons.py"
+
+
+def _readme_install_command(section: str) -> str:
+    """The README section's command that installs torch (.ci/run runs the one of Install and test)."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    start = lines.index(f"## {section}")
+    return next(lines[i + 1] for i in range(start, len(lines)) if lines[i] == "```bash" and "torch" in lines[i + 1])
+
+
+def _simple_index(root: Path, version: str) -> str:
+    """A package index (PEP 503) holding one empty `torch` wheel of `version`."""
+    import zipfile
+
+    name = f"torch-{version}-py3-none-any.whl"
+    (root / "torch").mkdir(parents=True)
+    info = f"torch-{version}.dist-info"
+    with zipfile.ZipFile(root / "torch" / name, "w") as whl:
+        whl.writestr(f"{info}/METADATA", f"Metadata-Version: 2.1\nName: torch\nVersion: {version}\n")
+        whl.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        whl.writestr(f"{info}/RECORD", "")
+    (root / "torch" / "index.html").write_text(f'<a href="{name}">{name}</a>')
+    return root.as_uri()
+
+
+@pytest.mark.parametrize("section", ["Install and run", "Install and test"])
+def test_the_readme_installs_the_cpu_build_of_torch(tmp_path, section):
+    """Issue 23: on Linux the package index's torch is the CUDA build (2-3 GB of NVIDIA libraries).
+    The README's own pip arguments, with the two indexes stood in for by local ones offering
+    2.13.0 (CUDA, the Python package index) and 2.13.0+cpu (PyTorch's CPU index), take the CPU build."""
+    import shlex
+    import subprocess
+
+    command = _readme_install_command(section)
+    torch_step = next(step.strip() for step in command.split("&&") if " torch==" in step)
+    args = shlex.split(torch_step)
+    assert args[:3] == ["pip", "install", "torch==2.13.0"], torch_step
+    cpu_index = "https://download.pytorch.org/whl/cpu"
+    assert "--index-url" not in args   # CI reaches only the Python package index: the rest must come from there
+    pypi, cpu = _simple_index(tmp_path / "pypi", "2.13.0"), _simple_index(tmp_path / "cpu", "2.13.0+cpu")
+    args = [cpu if a == cpu_index else a for a in args[2:]]
+    report = tmp_path / "report.json"
+    run = subprocess.run([sys.executable, "-m", "pip", "install", "--isolated", "--dry-run", "--no-deps",
+                          "--ignore-installed", "--report", str(report), "--index-url", pypi, *args],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    import json
+
+    chosen = json.loads(report.read_text())["install"]
+    assert [i["metadata"]["version"] for i in chosen] == ["2.13.0+cpu"], run.stdout

@@ -184,7 +184,8 @@ def test_16_bit_rgba_and_cmyk_tiffs_keep_depth_and_alpha_through_the_cli(tmp_pat
     tifffile.imwrite(src / "rgba_assoc_tiled_planar.tiff", np.moveaxis(np.dstack((premultiplied, alpha)), 2, 0),
                      photometric="rgb", planarconfig="separate", tile=(16, 16), extrasamples=["assocalpha"])
     tifffile.imwrite(src / "cmyk.tiff", np.dstack((rgb16, alpha)), photometric="separated")
-    res = _colorize(src, "-o", out, "--model", tiny_model_path, "--render-size", "64", "-q")
+    # Colour sources on purpose (the formats are what is tested): colorized as asked.
+    res = _colorize(src, "-o", out, "--model", tiny_model_path, "--render-size", "64", "-q", "--include-colour")
     assert res.returncode == 0, res.stderr
     for name, has_alpha in (("rgba", True), ("rgba_assoc_tiled_planar", True), ("cmyk", False)):
         back = tifffile.imread(out / f"{name}_color.tif")
@@ -225,7 +226,7 @@ def test_png_colour_key_transparency_is_kept(tmp_path, tiny_model_path):
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
     masks = _trns_pngs(src)
-    res = _colorize(src, "-o", out, "--model", tiny_model_path, "--render-size", "64", "-q")
+    res = _colorize(src, "-o", out, "--model", tiny_model_path, "--render-size", "64", "-q", "--include-colour")
     assert res.returncode == 0, res.stderr
     for name, opaque in masks.items():
         assert 0 < opaque.sum() < opaque.size

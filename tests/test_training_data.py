@@ -9,7 +9,7 @@ from PIL import Image
 from test_train import landscape
 
 from engine.old_prints import AgeingMix, age_lightness
-from engine.photo_folder import group_of, is_monochrome, read_groups, scan_folder
+from engine.photo_folder import group_of, is_colour_photo, is_monochrome, read_groups, scan_folder
 from engine.training_data import group_sampling_weights, make_batch
 
 
@@ -40,6 +40,21 @@ def test_grey_and_toned_prints_are_monochrome_but_muted_colour_is_not():
     assert is_monochrome(np.repeat(photo.mean(axis=2, keepdims=True), 3, axis=2).astype(np.uint8))
     for tint in ((1.0, 0.85, 0.65), (1.0, 0.95, 0.85), (0.85, 0.95, 1.0)):
         assert is_monochrome(toned(photo, tint)), tint
+
+
+def test_colour_photos_are_told_from_toned_and_aged_prints():
+    """What `colorize` leaves alone: real colour and hand-tinted prints, never a toned one (issue 23)."""
+    photo = landscape(0)
+    assert is_colour_photo(photo) and is_colour_photo(muted_street())
+    for tint in ((1.0, 1.0, 1.0), (1.0, 0.85, 0.65), (0.85, 0.95, 1.0)):
+        assert not is_colour_photo(toned(photo, tint)), tint
+    aged = toned(landscape(1)).astype(np.float32)
+    aged[:, :60] *= np.array([1.0, 0.92, 0.7], np.float32)  # a yellowed edge: not monochrome any more
+    aged = aged.clip(0, 255).astype(np.uint8)
+    assert not is_monochrome(aged) and not is_colour_photo(aged)
+    tinted = toned(landscape(2))
+    tinted[40:100, 60:120] = [50, 80, 160]  # hand-tinted blue clothes
+    assert is_colour_photo(tinted)
 
 
 def test_scan_keeps_muted_photos_and_skips_toned_ones(tmp_path):

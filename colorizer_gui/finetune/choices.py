@@ -18,8 +18,8 @@ from engine.weights import ModelError
 if TYPE_CHECKING:  # engine.finetune imports torch; these rules need only its dataclass's fields
     from engine.finetune import FinetuneOptions
 
-__all__ = ["FEW_PHOTOS", "MIN_PHOTOS", "estimate_key", "name_problem", "parse_learning_rate", "sentence",
-           "smaller_settings", "suggest_name"]
+__all__ = ["FEW_PHOTOS", "MIN_PHOTOS", "estimate_key", "measured_while_busy", "name_problem", "parse_learning_rate",
+           "sentence", "smaller_settings", "suggest_name"]
 
 MIN_PHOTOS = 2          # fewer cannot be split into training and held-out photos
 FEW_PHOTOS = 100        # below this, warn that results will be modest
@@ -67,6 +67,24 @@ def parse_learning_rate(text: str) -> float | None:
     if lr is not None and not 0 < lr < 1:
         raise ValueError("the learning rate must be between 0 and 1")
     return lr
+
+
+# The presets' promises ("minutes on a laptop CPU") rest on this speed, measured on a 2-core
+# laptop-class CPU (engine.finetune, PRESETS): 128 px training crops a second.
+LAPTOP_CROPS_PER_SECOND = 25.0
+# A CPU measurement this many times slower was most likely taken while the computer was busy
+# (issue 23: 1 h 03 min for Quick, 10 min when measured again): measure once more by itself.
+BUSY_FACTOR = 3.0
+
+
+def measured_while_busy(estimate: dict, crop_sizes: tuple[int, ...]) -> bool:
+    """A time estimate (the worker's "estimate" event) far slower than its preset promises on a CPU."""
+    if not str(estimate.get("device", "")).startswith("CPU"):
+        return False
+    # The speed in 128 px crops, whatever the crop sizes: the work grows with the pixels.
+    mean_pixels = sum(c * c for c in crop_sizes) / max(1, len(crop_sizes))
+    speed = float(estimate.get("images_per_second", 0.0)) * mean_pixels / (128 * 128)
+    return speed * BUSY_FACTOR < LAPTOP_CROPS_PER_SECOND
 
 
 def estimate_key(options: FinetuneOptions) -> str:

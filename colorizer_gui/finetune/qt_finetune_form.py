@@ -85,7 +85,7 @@ class FinetuneForm(QScrollArea):
         pl = QVBoxLayout(photos)
         row = QHBoxLayout()
         self.folder_edit = QLineEdit()
-        self.folder_edit.setPlaceholderText("Type, paste or choose a folder of colour photos")
+        self.folder_edit.setPlaceholderText("A folder of colour photos")
         self.folder_edit.setToolTip("A folder of colour photos like the ones you want to colorize; press Enter "
                                     "after typing or pasting its path")
         self.folder_edit.setClearButtonEnabled(True)

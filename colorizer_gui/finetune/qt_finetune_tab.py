@@ -22,7 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from colorizer_gui.finetune.choices import MIN_PHOTOS, estimate_key, name_problem, sentence, suggest_name
+from colorizer_gui.finetune.choices import (
+    MIN_PHOTOS,
+    estimate_key,
+    measured_while_busy,
+    name_problem,
+    sentence,
+    suggest_name,
+)
 from colorizer_gui.finetune.process import WorkerProcess
 from colorizer_gui.finetune.qt_finetune_form import FinetuneForm
 from colorizer_gui.finetune.qt_model_manager import ModelManagerDialog
@@ -34,11 +41,13 @@ from colorizer_gui.folders import remember_folder, start_folder
 from colorizer_gui.widgets.qt_form_parts import splitter
 from colorizer_gui.widgets.qt_message_bar import MessageBar
 from colorizer_gui.workers import Debounced, create_worker
-from engine.finetune import FinetuneOptions, Session, find_resumable
+from engine.durations import format_duration
+from engine.finetune import PRESETS, FinetuneOptions, Session, find_resumable
 from engine.photo_folder import FolderScan, scan_folder
 from engine.weights import MODEL_SUFFIX, ModelError, read_model_info
 
 ESTIMATE_DELAY_MS = 900
+REMEASURE_DELAY_MS = 15_000   # a busy moment (a batch, an update) has often passed by then
 
 
 def _html(text: str) -> str:
@@ -78,6 +87,8 @@ class FineTuneTab(QWidget):
         self._estimate_key: str | None = None
         self._estimator = WorkerProcess(self)
         self._estimate_soon = Debounced(self.request_estimate, ESTIMATE_DELAY_MS, self)
+        self._remeasured: set[str] = set()   # estimates measured a second time (measured_while_busy)
+        self._remeasure_soon = Debounced(lambda: self.request_estimate(force=True), REMEASURE_DELAY_MS, self)
         self._manager_dialog: ModelManagerDialog | None = None
         self._build()
         # The run (its process, its events, the model it saves) is the controller's; the tab
@@ -285,8 +296,15 @@ class FineTuneTab(QWidget):
         self.stop_button.setEnabled(run.stop_enabled)
         self.discard_button.setVisible(run.discard_shown(has_session))
 
-    def _show_estimate(self, est: dict) -> None:
-        text, tip = describe_estimate(est)
+    def _crop_sizes(self) -> tuple[int, ...]:
+        try:
+            options = self.options()
+        except ValueError:
+            return (128,)
+        return (options.crop_size,) if options.crop_size else PRESETS[options.preset].crop_sizes
+
+    def _show_estimate(self, est: dict, again: bool = False) -> None:
+        text, tip = describe_estimate(est, again=again)
         self.estimate_label.setText(text)
         self.estimate_label.setToolTip(tip)
 
@@ -390,9 +408,18 @@ class FineTuneTab(QWidget):
 
     def _on_estimator_event(self, ev: dict) -> None:
         if ev.get("event") == "estimate":
-            if self._estimate_key:
-                self._estimates[self._estimate_key] = ev
-            self._show_estimate(ev)
+            key = self._estimate_key
+            if key:
+                self._estimates[key] = ev
+            if key and key not in self._remeasured and measured_while_busy(ev, self._crop_sizes()):
+                # Once per set of choices: a computer that stays busy gets its slow estimate shown.
+                self._remeasured.add(key)
+                self.estimate_label.setText(
+                    f"Measured {format_duration(ev['total_seconds'])}, far more than this preset takes on a laptop "
+                    "CPU: the computer was probably busy. Measuring again in a moment…")
+                self._remeasure_soon.trigger()
+                return
+            self._show_estimate(ev, again=key in self._remeasured)
         elif ev.get("event") == "error":
             self.estimate_label.setText(f"The speed could not be measured: {ev.get('message')} {ev.get('advice', '')}")
 

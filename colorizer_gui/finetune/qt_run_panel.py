@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from colorizer_gui.finetune.qt_finetune_form import muted
 from colorizer_gui.finetune.qt_preview_view import PreviewView
+from colorizer_gui.finetune.words import colour_change
 from colorizer_gui.widgets import icons
 from colorizer_gui.widgets.qt_plot import QLinePlot
 from engine import finetune
@@ -150,9 +151,9 @@ class RunPanel(QWidget):
             if abs(change) < finetune.SAME_DB:
                 words = "about as close to the real colours as before training"
             elif change > 0:
-                words = f"colours {change:.1f} dB closer to the real ones than before training"
+                words = f"colours closer to the real ones than before training ({colour_change(change)})"
             else:
-                words = f"colours {-change:.1f} dB further from the real ones than before training (worse)"
+                words = f"colours further from the real ones than before training: worse ({colour_change(change)})"
             self.metrics_label.setText(f"{where}, at step {last['step']:,}: {words}.")
         # The numbers stay available for those who want them.
         tip = f"loss {first['loss']:.3f} → {last['loss']:.3f}"
@@ -168,7 +169,31 @@ class RunPanel(QWidget):
         row = self.preview_combo.count() - 1
         self.preview_combo.setItemData(row, columns, Qt.ItemDataRole.UserRole + 1)
         self.preview_combo.setCurrentIndex(row)
-        self.preview.set_image(path, columns)
+        self._show_preview_row(row)
+
+    def _show_preview_row(self, row: int) -> None:
+        """One preview as the list names it: the model's column says which model made it."""
+        text = self.preview_combo.itemText(row)
+        self.preview.set_image(self.preview_combo.itemData(row),
+                               self.preview_combo.itemData(row, Qt.ItemDataRole.UserRole + 1) or 1,
+                               "Before training" if text == "before training" else f"At {text}")
+        self._give_room(comparison=False)
+
+    def _give_room(self, comparison: bool) -> None:
+        """At the end the photos matter more than the curves: the comparison gets the space."""
+        layout = self.layout()
+        layout.setStretchFactor(self.plot, 1 if comparison else 3)
+        layout.setStretchFactor(self.preview, 6 if comparison else 4)
+
+    def toggle_before_after(self) -> bool:
+        """Compare before and after, or back to the newest preview: True when now comparing."""
+        if self.preview.is_comparison():
+            rows = [r for r in range(self.preview_combo.count()) if self.preview_combo.itemData(r) != COMPARE]
+            if rows:
+                self.preview_combo.setCurrentIndex(rows[-1])
+                self._show_preview_row(rows[-1])
+            return False
+        return self.show_before_after()
 
     def show_before_after(self) -> bool:
         """Show the first (before training) and newest previews side by side, photo by photo."""
@@ -186,11 +211,11 @@ class RunPanel(QWidget):
             self.preview_combo.addItem("before and after", COMPARE)
             row = self.preview_combo.count() - 1
         self.preview_combo.setCurrentIndex(row)
+        self._give_room(comparison=True)
         return True
 
     def _on_preview_combo_activated(self, row: int) -> None:
         if self.preview_combo.itemData(row) == COMPARE:
             self.show_before_after()
             return
-        self.preview.set_image(self.preview_combo.itemData(row),
-                               self.preview_combo.itemData(row, Qt.ItemDataRole.UserRole + 1) or 1)
+        self._show_preview_row(row)

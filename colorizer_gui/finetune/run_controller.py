@@ -30,6 +30,11 @@ from engine import finetune
 from engine.finetune import FinetuneOptions, Session, create_session, discard_session
 from engine.weights import ModelError
 
+# The finished run's banner button: the previews open on before/after, so it first offers the
+# other view, and its label always says what pressing it will show.
+COMPARE_BEFORE_AFTER = "Compare before and after"
+SHOW_NEWEST = "Show the last preview only"
+
 
 class RunController(QObject):
     """One fine-tuning at a time: its process, its session, its state, and the model it saves.
@@ -318,7 +323,7 @@ class RunController(QObject):
         verdict, kind = describe_comparison(ev.get("comparison"), self._base_name())
         how = "The finished model" if ev.get("final") else f"The model as trained so far (step {ev['step']:,})"
         compared = self._panel.show_before_after()
-        actions = [("Compare before and after", self._panel.show_before_after)] if compared else []
+        actions = [(SHOW_NEWEST, self._toggle_compare)] if compared else []
         if ev.get("kept", True):
             self.saved_name = name
             text = (f"{how} was saved as “{name}”. It is now in the Colorize tab's model list and in "
@@ -330,6 +335,13 @@ class RunController(QObject):
             self._banner.show_message(verdict, kind, actions + [("Keep it anyway", self.keep_anyway),
                                                                 ("Discard it", self.discard_held_back)])
         self.state_changed.emit()  # a just-saved model has taken the name
+
+    def _toggle_compare(self) -> None:
+        """The banner's compare button: it switches the previews, and says what it will show next."""
+        comparing = self._panel.toggle_before_after()
+        button = self._banner.button(SHOW_NEWEST) or self._banner.button(COMPARE_BEFORE_AFTER)
+        if button is not None:
+            button.setText(SHOW_NEWEST if comparing else COMPARE_BEFORE_AFTER)
 
     def _on_training_error(self, ev: dict) -> None:
         self._reload_session()

@@ -40,12 +40,13 @@ def describe_scan(scan: FolderScan, val_percent: int) -> tuple[str, str]:
     return "<br>".join(lines), "\n".join(f"{p.name}: {r}" for p, r in scan.skipped[:40])
 
 
-def describe_estimate(est: dict) -> tuple[str, str]:
+def describe_estimate(est: dict, again: bool = False) -> tuple[str, str]:
     """(rich text, tooltip) for a measured estimate (the worker's "estimate" event): the expected
-    duration and what it was measured from; the tooltip breaks the time down."""
+    duration and what it was measured from; the tooltip breaks the time down. `again`: measured a
+    second time because the first was far off (the computer was busy)."""
     text = (f"Estimated time: <b>{format_duration(est['total_seconds'])}</b> on {est['device']}, measured from "
             f"{est['probe_steps']} real training steps ({est['seconds_per_step']:.2f} s per step, "
-            f"{est['images_per_second']:.0f} crops/s).")
+            f"{est['images_per_second']:.0f} crops/s)" + (", measured twice" if again else "") + ".")
     return text, "\n".join(f"{k}: {format_duration(v)}" for k, v in est["breakdown"].items())
 
 
@@ -57,21 +58,32 @@ def plain_message(text: str, kind: str = "") -> str:
     return text.splitlines()[-1] if text else " "
 
 
+def colour_change(db: float) -> str:
+    """A change in held-out PSNR in plain words: how much larger or smaller the colour errors got
+    ("about 34 % larger"). PSNR in dB is jargon; an error 10^(dB/20) times larger is not."""
+    ratio = 10 ** (-db / 20)   # the new typical colour error over the old one
+    if ratio > 1:
+        return f"colour errors about {_percent(ratio - 1)} larger"
+    return f"colour errors about {_percent(1 - ratio)} smaller"
+
+
+def _percent(share: float) -> str:
+    return f"{max(1, round(share * 100))} %"
+
+
 def describe_comparison(comparison: dict | None, base_name: str = "the model you started from") -> tuple[str, str]:
     """(plain words, kind) for how fine-tuning changed the held-out photos' colours."""
     if not comparison:
         return "", "success"
     n = comparison.get("photos")
     photos = f"the {n} held-out photo{'s' if n != 1 else ''}" if n else "the held-out photos"
-    numbers = f"{comparison['before']:.2f} → {comparison['after']:.2f} dB"
-    change = abs(comparison["change"])
+    change = colour_change(comparison["change"])
     if comparison["verdict"] == "worse":
         return (f"<b>Colours got worse on your own photos.</b> On {photos}, which training never saw, the new "
-                f"model's colours are further from the real ones than those of {base_name} ({numbers}). "
+                f"model's colours are further from the real ones than those of {base_name} ({change}). "
                 f"Colorizer keeps using {base_name}; the new model was not added to your models.", "warning")
     if comparison["verdict"] == "same":
         return (f"Colours stayed about the same on your own photos: on {photos}, which training never saw, the "
-                f"new model is as close to the real colours as {base_name} ({numbers}).", "success")
+                f"new model is as close to the real colours as {base_name}.", "success")
     return (f"<b>Colours got better on your own photos.</b> On {photos}, which training never saw, the new "
-            f"model's colours are {change:.1f} dB closer to the real ones than those of {base_name} "
-            f"({numbers}).", "success")
+            f"model's colours are closer to the real ones than those of {base_name} ({change}).", "success")

@@ -76,6 +76,9 @@ class BatchController(QObject):
     save_finished(int item_id, bool ok, str message)
     log(str level, str text)
         level is "info", "warning" or "error".
+    colour_photo_skipped(int item_id)
+        a photo was left as it is for being in colour; the tab asks, once per batch, whether to
+        colorize such photos anyway (colorize_colour_photos).
     """
 
     model_state_changed = Signal()
@@ -87,6 +90,7 @@ class BatchController(QObject):
     preview_failed = Signal(int, str)
     save_finished = Signal(int, bool, str)
     log = Signal(str, str)
+    colour_photo_skipped = Signal(int)
 
     def __init__(self, settings: GuiSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -231,6 +235,17 @@ class BatchController(QObject):
         self.queue.items_changed.emit()
         self.batch_state_changed.emit()
         self.progress_changed.emit()
+
+    def colorize_colour_photos(self, ids: list[int]) -> int:
+        """Colorize photos that were left as they are for being in colour, as the user asked."""
+        for item_id in ids:
+            if (item := self.queue.item_by_id(item_id)) is not None:
+                item.include_colour = True
+        count = self.retry(ids)
+        if not self.running:  # the batch they were in has ended: these go now, as Colorize now would
+            self._priority.extend(i for i in ids if i not in self._priority)
+            self.tasks.dispatch()
+        return count
 
     def retry(self, ids: list[int], *, replace_own: bool | None = None) -> int:
         """Put failed, cancelled, skipped or finished photos back in the queue.

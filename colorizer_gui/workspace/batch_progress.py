@@ -40,18 +40,26 @@ def count_batch(items: Iterable[PhotoItem], *, running: bool, paused: bool, batc
     time.monotonic() readings: when the batch and its running photo started, and now.
 
     The time left is the seconds per megapixel of the photos done so far (else the running
-    photo's pace, once it is ETA_FROM_PROGRESS in) times the megapixels still to do; there is
-    none while paused, and none before anything can be measured.
+    photo's pace, once it is ETA_FROM_PROGRESS in) times the megapixels waiting, plus the running
+    photo's own time left; there is none while paused, and none before anything can be measured.
     """
     batch = [i for i in items if i.in_batch]
     o = Overall(total=len(batch))
+    # A photo whose size is not known yet (its thumbnail is still loading) counts as the
+    # average of those known, not as 1 MP: a folder of 48 MP scans is not 1 MP photos.
+    known = [i.megapixels for i in batch if i.size]
+    typical = sum(known) / len(known) if known else 1.0
+
+    def megapixels(item: PhotoItem) -> float:
+        return item.megapixels if item.size else typical
+
     done_seconds = done_mp = remaining_mp = 0.0
     current = None
     for item in batch:
         if item.status is PhotoStatus.DONE:
             o.done += 1
             done_seconds += item.seconds
-            done_mp += item.megapixels
+            done_mp += megapixels(item)
         elif item.status is PhotoStatus.FAILED:
             o.failed += 1
         elif item.status is PhotoStatus.CANCELLED:
@@ -61,7 +69,7 @@ def count_batch(items: Iterable[PhotoItem], *, running: bool, paused: bool, batc
         elif item.status is PhotoStatus.WORKING:
             current = item
         elif item.status is PhotoStatus.QUEUED:
-            remaining_mp += item.megapixels
+            remaining_mp += megapixels(item)
     o.finished = o.done + o.failed + o.cancelled + o.skipped
     partial = current.progress if current is not None else 0.0
     o.fraction = (o.finished + partial) / o.total if o.total else 0.0
@@ -72,12 +80,18 @@ def count_batch(items: Iterable[PhotoItem], *, running: bool, paused: bool, batc
         if done_mp > 0:
             rate = done_seconds / done_mp
         elif current is not None and current.progress > ETA_FROM_PROGRESS:
-            rate = (now - photo_started) / current.progress / current.megapixels
+            rate = (now - photo_started) / current.progress / megapixels(current)
         if rate is not None:
-            left = remaining_mp
+            o.eta_seconds = rate * remaining_mp
             if current is not None:
-                left += current.megapixels * (1 - current.progress)
-            o.eta_seconds = rate * left
+                # The running photo by its own pace once it is well in (its progress counts reading
+                # and saving too), else by what photos of its size took: a 48 MP scan after small
+                # photos is not "about 0 s left", nor the small photos' per-photo overhead times 48.
+                on_it = now - photo_started
+                if current.progress > ETA_FROM_PROGRESS:
+                    o.eta_seconds += on_it / current.progress * (1 - current.progress)
+                else:
+                    o.eta_seconds += max(rate * megapixels(current) - on_it, 0.0)
     return o
 
 

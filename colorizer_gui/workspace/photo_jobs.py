@@ -1,7 +1,7 @@
 """One photo's colorizing job: what it is (where its result goes, with which settings, hints and
 preview colours) and what its end means for the photo's row: done (its file and colours are
-kept), skipped (its result's name was taken), failed (with the reason), cancelled, or back to
-waiting after a pause.
+kept), skipped (its result's name was taken, or it is already a colour photo), failed (with
+the reason), cancelled, or back to waiting after a pause.
 
 The batch (batch_controller.py) decides which photo runs when; this builds that photo's
 JobTask and records how it went. No widgets here.
@@ -21,6 +21,8 @@ from engine.options import output_format_for
 if TYPE_CHECKING:
     from colorizer_gui.workspace.batch_controller import BatchController
 
+IN_COLOUR = "Already in colour: left as it is"  # the row's text; the tab offers to colorize it anyway
+
 
 class PhotoJobs:
     def __init__(self, controller: BatchController) -> None:
@@ -39,6 +41,7 @@ class PhotoJobs:
             job.dest, job.fmt = rerun, output_format_for(rerun)
             settings.if_exists = "overwrite"
         job.hints = list(item.hints) or None
+        settings.include_colour = item.include_colour
         return JobTask(item.id, job, settings, model_id=c.model_id, chroma=c.current_chroma(item))
 
     def started(self, item: PhotoItem) -> None:
@@ -102,6 +105,10 @@ class PhotoJobs:
             note = f" ({'; '.join(result.notes)})" if result.notes else ""
             c.log.emit("info", f"Saved {item.name} → {result.output} in {result.seconds:.1f} s{note}")
             self.finish(item, PhotoStatus.DONE)
+        elif result.in_colour:
+            c.log.emit("warning", f"Left {item.name} as it is: it is already a colour photo")
+            self.finish(item, PhotoStatus.SKIPPED, IN_COLOUR)
+            c.colour_photo_skipped.emit(item.id)
         elif result.status == "skipped":
             item.output = result.output
             c.log.emit("warning", f"Skipped {item.name}: {result.output.name if result.output else 'its result'} "

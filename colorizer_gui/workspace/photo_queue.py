@@ -12,6 +12,7 @@ import itertools
 import os
 from dataclasses import dataclass, field
 from enum import Enum
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,7 @@ _ids = itertools.count(1)
 ALREADY_DONE = "Already done"
 ID_MIME = "application/x-colorizer-photo-ids"
 # The engine's progress stages, in the few words a queue row has room for.
-_STAGE_WORDS = {"reading": "Reading", "predicting colours": "Colouring", "rendering": "Rendering",
+_STAGE_WORDS = {"reading": "Reading", "predicting colours": "Colouring", "rendering": "Rendering", "saving": "Saving",
                 "pausing": "Pausing", "cancelling": "Cancelling", "stopping": "Stopping"}
 
 
@@ -80,6 +81,7 @@ class PhotoItem:
     saved_key: ChromaKey | None = None   # model and render size the file's colours were predicted with
     in_batch: bool = False               # counted in the current batch's progress
     readable: bool = True                # False when the engine said the file cannot be read
+    include_colour: bool = False         # the user said to colorize it though it is already in colour
 
     @property
     def name(self) -> str:
@@ -341,12 +343,14 @@ def adjustments_text(item: PhotoItem) -> str:
 
 
 def tooltip_for(item: PhotoItem) -> str:
-    lines = [str(item.path), f"Status: {item.status_text()}"]
+    """The row's whole story, for a name or reason the row had to cut short. Rich text, because Qt
+    wraps only a rich-text tooltip: a long failure reason in plain text runs off the screen."""
+    lines = [f"<b>{escape(item.name)}</b>", escape(str(item.path.parent)), f"Status: {escape(item.status_text())}"]
     if adjustments_text(item):
-        lines.append(f"Adjusted: {adjustments_text(item)}")
+        lines.append(f"Adjusted: {escape(adjustments_text(item))}")
     if item.message and item.status is not PhotoStatus.QUEUED:
-        lines.append(f"Reason: {item.message}" if item.status is PhotoStatus.FAILED else item.message)
+        lines.append(escape(f"Reason: {item.message}" if item.status is PhotoStatus.FAILED else item.message))
     if item.output:
-        lines.append(f"Saved as: {item.output}")
-    lines.extend(f"Note: {n}" for n in item.notes)
-    return "\n".join(lines)
+        lines.append(f"Saved as: {escape(str(item.output))}")
+    lines.extend(f"Note: {escape(n)}" for n in item.notes)
+    return "<p>" + "<br>".join(lines) + "</p>"

@@ -26,6 +26,7 @@ from colorizer_gui.widgets.qt_empty_state import EmptyState
 from colorizer_gui.widgets.qt_form_parts import splitter
 from colorizer_gui.widgets.qt_layout_state import restore_splitter_states, splitter_states
 from colorizer_gui.widgets.qt_log_panel import LogPanel
+from colorizer_gui.widgets.qt_message_bar import MessageBar
 from colorizer_gui.workspace.batch_controller import BatchController
 from colorizer_gui.workspace.photo_display import PhotoDisplay
 from colorizer_gui.workspace.photo_queue import PhotoItem, PhotoStatus, QueueModel
@@ -43,7 +44,7 @@ from colorizer_gui.workspace.qt_photo_files import (
 from colorizer_gui.workspace.qt_queue_panel import QueuePanel
 from colorizer_gui.workspace.qt_settings_panel import SettingsPanel, effective_model
 from colorizer_gui.workspace.qt_viewer_panel import ViewerPanel
-from colorizer_gui.workspace.words import describe_added, describe_overall
+from colorizer_gui.workspace.words import ask_colour_photos, describe_added, describe_overall
 from engine.catalog import list_models
 
 
@@ -70,6 +71,7 @@ class ColorizeTab(QWidget):
         self.loader = ImageLoader(self)
         self._closed = False
         self._strength_before: dict[int, float] = {}   # while the strength slider is dragged
+        self._colour_photos: list[int] = []   # left as they are in this batch, not yet answered for
 
         # Every command is a QAction, reachable as tab.act_<name> (menus, tests).
         self.commands = ColorizeActions(self)
@@ -95,6 +97,9 @@ class ColorizeTab(QWidget):
 
         self.toolbar = self.commands.toolbar()
         outer.addWidget(self.toolbar)
+        # Asks once per batch, with one count, instead of a dialog per colour photo mid-batch.
+        self.colour_bar = MessageBar()
+        outer.addWidget(self.colour_bar)
 
         self.queue_panel = QueuePanel(self.queue, [self.act_move_up, self.act_move_down, self.act_retry,
                                                    self.act_remove])
@@ -136,6 +141,7 @@ class ColorizeTab(QWidget):
         c.model_state_changed.connect(self._on_controller_model_state_changed)
         c.model_problem.connect(self._on_controller_model_problem)
         c.save_finished.connect(self._on_controller_save_finished)
+        c.colour_photo_skipped.connect(self._on_controller_colour_photo_skipped)
         self.queue.items_changed.connect(self._on_queue_items_changed)
         self.queue.rowsInserted.connect(self._update_workspace)
         self.queue_view.selectionModel().currentChanged.connect(self._on_queue_current_changed)
@@ -172,6 +178,23 @@ class ColorizeTab(QWidget):
             return
         c.load_model(*wanted)
 
+    def colorize_colour_photos(self) -> int:
+        """The answer "Colorize them anyway" to the question about photos already in colour."""
+        ids, self._colour_photos = self._colour_photos, []
+        self.colour_bar.hide()
+        return self.controller.colorize_colour_photos(ids)
+
+    def leave_colour_photos(self) -> None:
+        self._colour_photos = []
+        self.colour_bar.hide()
+
+    @Slot(int)
+    def _on_controller_colour_photo_skipped(self, item_id: int) -> None:
+        self._colour_photos.append(item_id)
+        self.colour_bar.show_message(ask_colour_photos(len(self._colour_photos)), "warning",
+                                     [("Colorize them anyway" if len(self._colour_photos) > 1 else "Colorize it anyway",
+                                       self.colorize_colour_photos), ("Leave as is", self.leave_colour_photos)])
+
     def add_paths(self, paths: list[str | Path]) -> list[PhotoItem]:
         """Add files and folders. Unsupported files are listed as skipped, with the reason."""
         items, skipped = self.controller.add_paths(paths)
@@ -189,6 +212,9 @@ class ColorizeTab(QWidget):
             self.act_toggle_log.setChecked(True)
         if items and self.queue_view.currentIndex().row() < 0:
             self.select_item(items[0])
+        elif items:  # added below the rows in view: show them (the last, then as many before it as fit)
+            self.queue_view.scrollTo(self.queue.index_of(items[-1].id))
+            self.queue_view.scrollTo(self.queue.index_of(items[0].id))
         if items and self.settings.auto_start and (self.controller.model_ready or self.controller.model_loading):
             self.controller.start()
         self._update_actions()

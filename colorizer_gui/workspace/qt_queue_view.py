@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from colorizer_gui.workspace.photo_queue import PhotoItem, PhotoStatus, QueueModel, adjustments_text, describe_size
@@ -21,9 +21,65 @@ STATUS_COLOURS = {
 }
 
 
+def fit_lines(fm: QFontMetrics, text: str, width: int, most: int) -> list[str]:
+    """`text` broken at spaces into at most `most` lines of `width` pixels; the last one elided."""
+    lines: list[str] = []
+    words = text.split(" ")
+    while words and len(lines) < most - 1:
+        n = len(words)
+        while n > 1 and fm.horizontalAdvance(" ".join(words[:n])) > width:
+            n -= 1
+        if n == len(words):
+            break
+        lines.append(" ".join(words[:n]))
+        words = words[n:]
+    if words:
+        lines.append(fm.elidedText(" ".join(words), Qt.TextElideMode.ElideRight, width))
+    return lines
+
+
 class QueueDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
         return QSize(120, ROW_HEIGHT)
+
+    @staticmethod
+    def text_rect(r: QRect) -> QRect:
+        """Where a row's words go: right of its thumbnail (`r`: the row less its side margins)."""
+        left = r.left() + THUMB + 12
+        return QRect(left, r.top() + 10, r.right() - left, r.height() - 20)
+
+    @staticmethod
+    def _fonts(option: QStyleOptionViewItem) -> tuple[QFont, QFont]:
+        name_font = QFont(option.font)
+        name_font.setBold(True)
+        status_font = QFont(option.font)
+        status_font.setPointSizeF(max(7.5, option.font.pointSizeF() * 0.9))
+        return name_font, status_font
+
+    def texts(self, item: PhotoItem, option: QStyleOptionViewItem) -> tuple[str, str, list[str]]:
+        """What a row says, fitted to its width: (name, status beside it, the lines under it).
+
+        A status too long to sit beside the whole name ("Unsaved changes") goes under it instead,
+        before the size, so the name is cut only when it alone is wider than the row; a failure
+        or skip reason gets two lines ("Not an image in a format Colorizer can read", whole).
+        """
+        width = self.text_rect(option.rect.adjusted(8, 0, -8, 0)).width()
+        name_font, status_font = self._fonts(option)
+        name_fm, status_fm = QFontMetrics(name_font), QFontMetrics(status_font)
+        status = item.status_text()
+        status_w = status_fm.horizontalAdvance(status) + 4
+        second = " · ".join(p for p in (describe_size(item), adjustments_text(item)) if p)
+        # A done row has a message only when its result was already there ("Already done").
+        reason = item.status in (PhotoStatus.FAILED, PhotoStatus.SKIPPED, PhotoStatus.DONE) and bool(item.message)
+        if reason:
+            second = item.message[:1].upper() + item.message[1:]
+        elif item.status is not PhotoStatus.WORKING and name_fm.horizontalAdvance(item.name) > width - status_w - 8:
+            second, status, status_w = f"{status} · {second}" if second else status, "", 0
+        status_w = min(status_w, max(width - 48, width // 2))
+        name_w = width - (status_w + 8 if status else 0)
+        name = name_fm.elidedText(item.name, Qt.TextElideMode.ElideMiddle, name_w)
+        status = status_fm.elidedText(status, Qt.TextElideMode.ElideRight, status_w) if status else ""
+        return name, status, fit_lines(status_fm, second, width, 2 if reason else 1)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         item: PhotoItem | None = index.data(QueueModel.ItemRole)
@@ -70,46 +126,33 @@ class QueueDelegate(QStyledItemDelegate):
         self._paint_badge(painter, badge, item.status)
 
         # text
-        text_left = thumb_rect.right() + 12
-        text_rect = QRect(text_left, r.top() + 10, r.right() - text_left, r.height() - 20)
-        name_font = QFont(option.font)
-        name_font.setBold(True)
+        text_rect = self.text_rect(r)
+        name_font, status_font = self._fonts(option)
+        name, status, lines = self.texts(item, option)
+        painter.setFont(status_font)
+        status_w = painter.fontMetrics().horizontalAdvance(status) + 4 if status else 0
         painter.setFont(name_font)
         painter.setPen(text_colour)
-        status = item.status_text()
-        status_font = QFont(option.font)
-        status_font.setPointSizeF(max(7.5, option.font.pointSizeF() * 0.9))
-        painter.setFont(status_font)
-        # The status gets the room it needs (the name is elided instead), short of squeezing the name out.
-        status_w = min(painter.fontMetrics().horizontalAdvance(status) + 4, max(text_rect.width() - 48,
-                                                                                 text_rect.width() // 2))
-        painter.setFont(name_font)
-        name_w = text_rect.width() - status_w - 8
-        name = painter.fontMetrics().elidedText(item.name, Qt.TextElideMode.ElideMiddle, name_w)
-        top_line = QRect(text_rect.left(), text_rect.top(), name_w, painter.fontMetrics().height())
+        top_line = QRect(text_rect.left(), text_rect.top(), text_rect.width() - status_w - (8 if status else 0),
+                         painter.fontMetrics().height())
         painter.drawText(top_line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+        if status:
+            painter.setFont(status_font)
+            painter.setPen(text_colour if selected else STATUS_COLOURS[item.status])
+            status_rect = QRect(text_rect.right() - status_w, text_rect.top(), status_w, top_line.height())
+            painter.drawText(status_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, status)
 
-        painter.setFont(status_font)
-        colour = text_colour if selected else STATUS_COLOURS[item.status]
-        painter.setPen(colour)
-        status_rect = QRect(text_rect.right() - status_w, text_rect.top(), status_w, top_line.height())
-        painter.drawText(status_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                         painter.fontMetrics().elidedText(status, Qt.TextElideMode.ElideRight, status_w))
-
-        # second line: failure reason, or size and the photo's own adjustments (strength, hints)
-        second = " · ".join(p for p in (describe_size(item), adjustments_text(item)) if p)
         second_colour = QColor(text_colour)
         if item.status is PhotoStatus.FAILED and item.message:
-            second = item.message[:1].upper() + item.message[1:]
             second_colour = text_colour if selected else STATUS_COLOURS[PhotoStatus.FAILED]
-        elif item.status in (PhotoStatus.SKIPPED, PhotoStatus.DONE) and item.message:
-            second = item.message[:1].upper() + item.message[1:]
-        else:
+        elif not (item.status in (PhotoStatus.SKIPPED, PhotoStatus.DONE) and item.message):
             second_colour.setAlphaF(0.65)
         painter.setPen(second_colour)
-        line2 = QRect(text_rect.left(), top_line.bottom() + 4, text_rect.width(), painter.fontMetrics().height())
-        painter.drawText(line2, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         painter.fontMetrics().elidedText(second, Qt.TextElideMode.ElideRight, line2.width()))
+        painter.setFont(status_font)
+        fm = painter.fontMetrics()
+        for n, line in enumerate(lines):
+            rect = QRect(text_rect.left(), top_line.bottom() + 4 + n * fm.lineSpacing(), text_rect.width(), fm.height())
+            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, line)
 
         # progress bar while working
         if item.status is PhotoStatus.WORKING:

@@ -37,5 +37,13 @@ def describe_added(added: int, skipped: int) -> str:
     return "; ".join(parts)
 
 
+def ask_colour_photos(n: int) -> str:
+    """The question asked once per batch about photos left as they are for being in colour:
+    "3 photos are already in colour: colorize them anyway?"."""
+    if n == 1:
+        return "1 photo is already in colour, so it was left as it is: colorize it anyway?"
+    return f"{_count(n, 'photo')} are already in colour, so they were left as they are: colorize them anyway?"
+
+
 def _count(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
