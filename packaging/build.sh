@@ -25,7 +25,10 @@ if [ -z "${VIRTUAL_ENV:-}" ]; then
     [ -d .venv ] || python3 -m venv .venv
     if [ -f .venv/Scripts/activate ]; then . .venv/Scripts/activate; else . .venv/bin/activate; fi
 fi
-python -c "import torch" 2>/dev/null || pip install "${TORCH_REQUIREMENT:-torch==2.13.0}"
+# The CPU index beside PyPI, as the README's install line: where both offer torch 2.13.0, pip takes
+# 2.13.0+cpu, so a fresh Linux build never pulls the multi-GB CUDA build into the bundle.
+python -c "import torch" 2>/dev/null || pip install "${TORCH_REQUIREMENT:-torch==2.13.0}" \
+    --extra-index-url https://download.pytorch.org/whl/cpu
 pip install -q -e ".[package]"
 if [ "$(python -c 'import torch; print(torch.version.cuda or "")')" != "" ] && [ "${COLORIZER_ALLOW_CUDA:-0}" != 1 ]; then
     echo "build.sh: this environment has a CUDA build of torch ($(python -c 'import torch; print(torch.__version__)'));" >&2
