@@ -7,10 +7,12 @@ import contextlib
 import difflib
 import json
 import logging
+import os
 import re
 import shlex
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import NoReturn
@@ -229,11 +231,33 @@ def _stop_like_ctrl_c(*signals: signal.Signals | None) -> None:
             signal.signal(sig, stop)
 
 
+_EARLY_STOP = "colorize: cancelled before any photo was colorized; nothing was written"
+
+
+def _leave_at_once(signum: int, _frame: object) -> NoReturn:
+    """Ctrl-C or kill before the batch: nothing is written yet, so there is nothing to clean up.
+
+    Raising KeyboardInterrupt here instead could land inside torch's import, whose C code runs
+    Python through PyRun_*; CPython then remembers an "unhandled" interrupt and ends the process
+    by SIGINT (-2) even after `main` handled it and returned 128+N.
+    """
+    sys.stderr.write(f"\n{_EARLY_STOP}\n")
+    sys.stderr.flush()
+    os._exit(128 + signum)
+
+
+def _early_signals(handler: object) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     """`colorize`: returns the exit status (0 all done, 1 some failed, 2 usage, 128+N stopped by signal N)."""
     # From the first moment, not once photos are running: a Ctrl-C or kill while torch loads
-    # gave a traceback, or no word at all.
-    _stop_like_ctrl_c(signal.SIGTERM, getattr(signal, "SIGHUP", None))
+    # gave a traceback, or no word at all. Once photos run, they stop like Ctrl-C (see _main).
+    if threading.current_thread() is threading.main_thread():
+        _early_signals(_leave_at_once)
     # Pillow logs some refusals (a TIFF's impossible samples per pixel) before raising; with no
     # handler Python printed them raw, ahead of the photo's own one-line reason.
     logging.getLogger("PIL").addHandler(logging.NullHandler())
@@ -242,8 +266,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         # Before the batch (loading torch and the model, listing a large folder): nothing has
         # been written yet, and a traceback would look like a crash. The batch says its own.
-        print("\ncolorize: cancelled before any photo was colorized; nothing was written", file=sys.stderr)
+        print(f"\n{_EARLY_STOP}", file=sys.stderr)
         return 128 + _signal_number(exc)
+    finally:  # an in-process caller (tests, the app's self-test) gets Python's defaults back
+        if threading.current_thread() is threading.main_thread():
+            _early_signals(signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _signal_number(exc: KeyboardInterrupt) -> int:
@@ -381,6 +409,9 @@ def _main(argv: list[str] | None) -> int:
         return 2
     from engine.cluster import ClusterError, run_jobs_on_ray
 
+    # From here a stop abandons the photo being written and removes its partial file.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    _stop_like_ctrl_c(signal.SIGTERM, getattr(signal, "SIGHUP", None))
     if args.ray:
         address = None if args.ray == "local" else args.ray
         work = run_jobs_on_ray(jobs, settings, colorizer.model_path or args.model, device=args.device,
