@@ -12,6 +12,8 @@ from pathlib import Path
 
 from engine import distributed
 from engine.durations import format_duration
+from engine.encoder_net import ENCODER_TRAINING
+from engine.model_config import ENCODERS
 from engine.train import TrainSettings, checkpoint_path, export_model, train
 
 
@@ -35,9 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="share of samples whose input is aged like an old print (fading, grain, scratches...)")
     p.add_argument("--group-balance", type=float, default=0.0,
                    help="0 = draw photos equally, 1 = draw the groups of MANIFEST.tsv equally")
-    p.add_argument("--encoder", default="", choices=("", "efficientnet-lite0"),
+    p.add_argument("--encoder", default="", choices=ENCODERS,
                    help="start a new 2.x network whose encoder has ImageNet weights (needs the train extra)")
-    p.add_argument("--encoder-training", default="all", choices=("frozen", "late", "all"),
+    p.add_argument("--encoder-training", default="all", choices=ENCODER_TRAINING,
                    help="which encoder layers learn: none, the 1/16 and 1/32 stages, or all")
     p.add_argument("--encoder-lr-scale", type=float, default=1.0, help="the encoder's share of the learning rate")
     p.add_argument("--ema-decay", type=float, default=0.999)
